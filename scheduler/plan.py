@@ -1,0 +1,171 @@
+"""The plan: what each vehicle does on each service day, and the figures a planner judges it by.
+
+``plan_to_dict`` is the stable plan JSON documented in the README; later versions add keys, never remove them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from scheduler.domain import Vehicle
+from scheduler.ports import LatLon
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A vehicle serving citizens at one site between ``arrive`` and ``depart`` (aware, Asia/Baku)."""
+
+    vehicle_id: str
+    date: date
+    place_id: str
+    site_id: str
+    lat: float
+    lon: float
+    arrive: datetime
+    depart: datetime
+    expected_citizens: int
+    locked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """A drive (or rail run) between two sites; ``path`` follows the road or the track."""
+
+    vehicle_id: str
+    from_site_id: str
+    to_site_id: str
+    depart: datetime
+    arrive: datetime
+    distance_m: int
+    duration_min: int
+    path: tuple[LatLon, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One vehicle over the week: its stops in order and the legs between depot, stops and depot."""
+
+    vehicle_id: str
+    stops: tuple[Stop, ...]
+    legs: tuple[Leg, ...]
+
+    @property
+    def distance_m(self) -> int:
+        return sum(leg.distance_m for leg in self.legs)
+
+
+@dataclass(frozen=True, slots=True)
+class KPIs:
+    expected_citizens: int
+    distance_km: float
+    vehicle_days_used: int
+    places_visited: int
+    vehicles_used: int
+    demand_citizens: int
+    """The week's total expected demand at mobile stops, the ceiling ``expected_citizens`` is measured against."""
+    solve_seconds: float
+
+    @property
+    def demand_covered_pct(self) -> float:
+        return 100.0 * self.expected_citizens / self.demand_citizens if self.demand_citizens else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    week_start: date
+    service_dates: tuple[date, ...]
+    vehicles: tuple[Vehicle, ...]
+    routes: tuple[Route, ...]
+    kpis: KPIs
+
+    @property
+    def stops(self) -> tuple[Stop, ...]:
+        return tuple(stop for route in self.routes for stop in route.stops)
+
+    def route(self, vehicle_id: str) -> Route:
+        for route in self.routes:
+            if route.vehicle_id == vehicle_id:
+                return route
+        raise KeyError(vehicle_id)
+
+    def summary(self) -> str:
+        k = self.kpis
+        return (
+            f"week {self.week_start.isoformat()}: {k.expected_citizens} expected citizens "
+            f"({k.demand_covered_pct:.1f}% of {k.demand_citizens} demand), {len(self.stops)} stops at "
+            f"{k.places_visited} places, {k.vehicles_used}/{len(self.vehicles)} vehicles, "
+            f"{k.vehicle_days_used} vehicle-days, {k.distance_km:.0f} km, solved in {k.solve_seconds:.1f} s"
+        )
+
+
+def compute_kpis(routes: tuple[Route, ...], *, demand_citizens: int, solve_seconds: float) -> KPIs:
+    """Derive the KPIs from the routes alone, so a stored or edited plan gets the same figures."""
+    stops = [stop for route in routes for stop in route.stops]
+    return KPIs(
+        expected_citizens=sum(s.expected_citizens for s in stops),
+        distance_km=round(sum(r.distance_m for r in routes) / 1000.0, 1),
+        vehicle_days_used=len({(s.vehicle_id, s.date) for s in stops}),
+        places_visited=len({s.place_id for s in stops}),
+        vehicles_used=len({s.vehicle_id for s in stops}),
+        demand_citizens=demand_citizens,
+        solve_seconds=round(solve_seconds, 2),
+    )
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan JSON (see README, "Plan JSON")."""
+    return {
+        "week_start": plan.week_start.isoformat(),
+        "service_dates": [d.isoformat() for d in plan.service_dates],
+        "vehicles": [
+            {
+                "id": v.id,
+                "kind": v.kind.value,
+                "name": v.name,
+                "depot_place_id": v.depot_place_id,
+                "depot_station_id": v.depot_station_id,
+                "capacity_citizens_per_day": v.capacity_citizens_per_day,
+            }
+            for v in plan.vehicles
+        ],
+        "stops": [
+            {
+                "vehicle_id": s.vehicle_id,
+                "date": s.date.isoformat(),
+                "place_id": s.place_id,
+                "site_id": s.site_id,
+                "lat": s.lat,
+                "lon": s.lon,
+                "arrive": s.arrive.isoformat(),
+                "depart": s.depart.isoformat(),
+                "expected_citizens": s.expected_citizens,
+                "locked": s.locked,
+            }
+            for s in plan.stops
+        ],
+        "legs": [
+            {
+                "vehicle_id": leg.vehicle_id,
+                "from_site_id": leg.from_site_id,
+                "to_site_id": leg.to_site_id,
+                "depart": leg.depart.isoformat(),
+                "arrive": leg.arrive.isoformat(),
+                "distance_km": round(leg.distance_m / 1000.0, 1),
+                "duration_min": leg.duration_min,
+            }
+            for route in plan.routes
+            for leg in route.legs
+        ],
+        "kpis": {
+            "expected_citizens": plan.kpis.expected_citizens,
+            "distance_km": plan.kpis.distance_km,
+            "vehicle_days_used": plan.kpis.vehicle_days_used,
+            "places_visited": plan.kpis.places_visited,
+            "vehicles_used": plan.kpis.vehicles_used,
+            "demand_citizens": plan.kpis.demand_citizens,
+            "demand_covered_pct": round(plan.kpis.demand_covered_pct, 1),
+            "solve_seconds": plan.kpis.solve_seconds,
+        },
+    }

@@ -1,0 +1,133 @@
+"""An independent check of a plan against every hard rule, knowing nothing of how the plan was made.
+
+It reads only the plan, the problem's travel matrices and rules, and the network; a planner's hand edit is
+checked the same way as a solver's output.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import pairwise
+
+from scheduler.calendar import local_datetime
+from scheduler.domain import Network, Vehicle, VehicleKind
+from scheduler.plan import Plan, Stop
+from scheduler.ports import UNREACHABLE
+from scheduler.problem import Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    code: str
+    vehicle_id: str | None
+    message: str
+
+
+def validate(plan: Plan, *, problem: Problem, network: Network) -> tuple[Violation, ...]:
+    """Every rule broken by ``plan``; empty when the plan can be run as written."""
+    found: list[Violation] = []
+    vehicles = {v.id: v for v in problem.vehicles}
+    for route in plan.routes:
+        vehicle = vehicles.get(route.vehicle_id)
+        if vehicle is None:
+            found.append(Violation("unknown_vehicle", route.vehicle_id, f"no vehicle {route.vehicle_id}"))
+            continue
+        for stop in route.stops:
+            found.extend(_check_stop(stop, vehicle, problem, network))
+        found.extend(_check_sequence(route.stops, vehicle, problem))
+    found.extend(_check_demand(plan, problem))
+    return tuple(found)
+
+
+def _check_stop(stop: Stop, vehicle: Vehicle, problem: Problem, network: Network) -> list[Violation]:
+    out: list[Violation] = []
+
+    def fail(code: str, message: str) -> None:
+        out.append(Violation(code, vehicle.id, f"{vehicle.id} at {stop.place_id} on {stop.date}: {message}"))
+
+    if not network.has_place(stop.place_id):
+        fail("unknown_place", "no such place")
+        return out
+    if stop.date not in problem.service_dates:
+        fail("not_a_service_day", "not a service day (weekend, holiday or outside the week)")
+    day = local_datetime(stop.date, 0)
+    opens = day + timedelta(minutes=vehicle.service_start_min)
+    closes = day + timedelta(minutes=vehicle.service_end_min)
+    if stop.arrive < opens or stop.depart > closes or stop.depart <= stop.arrive:
+        fail("outside_service_hours", f"{stop.arrive:%H:%M}-{stop.depart:%H:%M} is outside the service hours")
+    served_min = (stop.depart - stop.arrive).total_seconds() / 60
+    window_min = vehicle.service_end_min - vehicle.service_start_min
+    if stop.expected_citizens > vehicle.capacity_citizens_per_day * served_min / window_min + 1:
+        fail("capacity", f"{stop.expected_citizens} citizens do not fit in {served_min:.0f} minutes")
+    if vehicle.kind is VehicleKind.TRAIN:
+        if not any(s.id == stop.site_id for s in network.stations):
+            fail("train_off_rail", f"the train can only stop at a station, not at {stop.site_id}")
+    else:
+        if stop.site_id != stop.place_id:
+            fail("bus_site", f"a bus stops at the place centre, not at {stop.site_id}")
+        if network.place(vehicle.depot_place_id).exclave != network.place(stop.place_id).exclave:
+            fail("exclave", "no road links Naxçıvan with the mainland inside Azerbaijan")
+    return out
+
+
+def _check_sequence(stops: tuple[Stop, ...], vehicle: Vehicle, problem: Problem) -> list[Violation]:
+    """Order, travel time between consecutive stops, depot departure and return, vehicle-day capacity."""
+    out: list[Violation] = []
+    if not stops:
+        return out
+    depot = problem.depot_site(vehicle.id)
+    earliest, latest = problem.week_bounds()
+    week = problem.week_start
+    legs: list[tuple[str, Stop | None, Stop | None]] = [(depot, None, stops[0])]
+    legs += [(a.site_id, a, b) for a, b in pairwise(stops)]
+    legs.append((stops[-1].site_id, stops[-1], None))
+    for origin, before, after in legs:
+        target = after.site_id if after is not None else depot
+        minutes = _travel(problem, vehicle.kind, origin, target)
+        label = f"{vehicle.id} {origin}->{target}"
+        if minutes is None:
+            out.append(Violation("unreachable", vehicle.id, f"{label}: no path for a {vehicle.kind.value}"))
+            continue
+        if vehicle.kind is VehicleKind.BUS and minutes > problem.rules.max_bus_leg_min:
+            out.append(Violation("leg_too_long", vehicle.id, f"{label}: {minutes} min of driving in one leg"))
+        leave = before.depart if before is not None else None
+        if after is not None and leave is not None and leave + timedelta(minutes=minutes) > after.arrive:
+            out.append(Violation("travel_time", vehicle.id, f"{label}: arrives after the stop starts"))
+        if (
+            before is None
+            and after is not None
+            and after.arrive - timedelta(minutes=minutes) < local_datetime(week, earliest)
+        ):
+            out.append(Violation("depot_departure", vehicle.id, f"{label}: would leave the depot too early"))
+        if after is None and leave is not None and leave + timedelta(minutes=minutes) > local_datetime(week, latest):
+            out.append(Violation("depot_return", vehicle.id, f"{label}: back at the depot too late"))
+    per_day: dict[object, int] = defaultdict(int)
+    for stop in stops:
+        per_day[stop.date] += stop.expected_citizens
+    for day, citizens in per_day.items():
+        if citizens > vehicle.capacity_citizens_per_day:
+            out.append(Violation("capacity", vehicle.id, f"{vehicle.id} on {day}: {citizens} citizens in one day"))
+    return out
+
+
+def _travel(problem: Problem, kind: VehicleKind, origin: str, target: str) -> int | None:
+    matrix = problem.matrix(kind)
+    if origin not in matrix.site_ids or target not in matrix.site_ids:
+        return None
+    minutes = int(matrix.duration_min[matrix.index(origin), matrix.index(target)])
+    return None if minutes == UNREACHABLE else minutes
+
+
+def _check_demand(plan: Plan, problem: Problem) -> list[Violation]:
+    """No place is promised more citizens than its demand for the week."""
+    demand = {d.place_id: d.weekly_citizens for d in problem.demand}
+    served: dict[str, int] = defaultdict(int)
+    for stop in plan.stops:
+        served[stop.place_id] += stop.expected_citizens
+    return [
+        Violation("demand", None, f"{place}: {citizens} citizens planned, demand is {demand.get(place, 0)}")
+        for place, citizens in sorted(served.items())
+        if citizens > demand.get(place, 0)
+    ]

@@ -1,0 +1,128 @@
+"""A tiny made-up country for fast core and solver tests: straight-line travel, no files, no database.
+
+Six mainland places on a line 40 km apart (P0 has the only ASAN centre), a rail line through three of them, and
+one exclave place that no road reaches from the mainland.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from scheduler.domain import (
+    CentreKind,
+    CentreStatus,
+    Fleet,
+    Network,
+    Place,
+    RailLine,
+    RoadEdge,
+    Service,
+    ServiceCentre,
+    Station,
+    Terrain,
+    Vehicle,
+    VehicleKind,
+)
+from scheduler.ports import UNREACHABLE, LatLon, Site, TravelMatrix
+
+KM_PER_DEGREE = 111.0
+
+
+def _place(pid: str, lon: float, population: int, *, exclave: bool = False) -> Place:
+    return Place(
+        id=pid,
+        name_az=f"{pid} az",
+        name_en=f"{pid} en",
+        name_ru=f"{pid} ru",
+        unit_type="rayon",
+        centre_az=pid,
+        centre_en=pid,
+        lat=40.0,
+        lon=lon,
+        population=population,
+        population_as_of="2024",
+        economic_region="Test" if not exclave else "Exclave",
+        exclave=exclave,
+        terrain=Terrain.LOWLAND,
+        source="test",
+    )
+
+
+def tiny_network() -> Network:
+    mainland = [_place(f"P{i}", 46.0 + 0.36 * i, 60_000 + 10_000 * i) for i in range(6)]
+    places = (*mainland, _place("X0", 44.0, 80_000, exclave=True))
+    stations = tuple(Station(f"ST-{i}", f"Station {i}", 40.0, 46.0 + 0.36 * i, f"P{i}", False) for i in (0, 2, 4))
+    return Network(
+        places=places,
+        centres=(
+            ServiceCentre(
+                "ASAN-P0",
+                CentreKind.ASAN,
+                "ASAN P0",
+                "P0",
+                40.0,
+                46.0,
+                CentreStatus.OPEN,
+                "2020",
+                ("id_card",),
+                "t",
+            ),
+        ),
+        stations=stations,
+        rail_lines=(RailLine("L1", "Line", ("ST-0", "ST-2", "ST-4"), (0.0, 80.0, 160.0), (True, True)),),
+        roads=tuple(RoadEdge(f"P{i}", f"P{i + 1}", "M1", 40.0, "test") for i in range(5)),
+        services=(Service("id_card", "ŞV", "ID card", "Удостоверение"),),
+    )
+
+
+def tiny_fleet() -> Fleet:
+    def vehicle(vid: str, kind: VehicleKind, depot: str, station: str | None, capacity: int) -> Vehicle:
+        return Vehicle(vid, kind, vid, depot, station, capacity, 9 * 60, 18 * 60, ("id_card",))
+
+    return Fleet(
+        (
+            vehicle("BUS-01", VehicleKind.BUS, "P0", None, 100),
+            vehicle("BUS-02", VehicleKind.BUS, "X0", None, 100),
+            vehicle("TRAIN-01", VehicleKind.TRAIN, "P0", "ST-0", 150),
+        )
+    )
+
+
+class LineTravel:
+    """TravelModel over ``tiny_network``: straight lines at 60 km/h by road and 50 km/h by rail."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+
+    def sites(self, kind: VehicleKind) -> tuple[Site, ...]:
+        if kind is VehicleKind.BUS:
+            return tuple(Site(p.id, kind, p.id, p.name_az, p.lat, p.lon) for p in self.network.places)
+        return tuple(Site(s.id, kind, s.place_id or "", s.name, s.lat, s.lon) for s in self.network.stations)
+
+    def _coords(self, kind: VehicleKind, site_id: str) -> tuple[LatLon, bool]:
+        site = next(s for s in self.sites(kind) if s.id == site_id)
+        exclave = self.network.place(site.place_id).exclave
+        return (site.lat, site.lon), exclave
+
+    def matrix(self, kind: VehicleKind, site_ids: Sequence[str]) -> TravelMatrix:
+        n = len(site_ids)
+        dist = np.zeros((n, n), dtype=np.int64)
+        dur = np.zeros((n, n), dtype=np.int64)
+        speed = 60.0 if kind is VehicleKind.BUS else 50.0
+        for i, a in enumerate(site_ids):
+            (alat, alon), ax = self._coords(kind, a)
+            for j, b in enumerate(site_ids):
+                (blat, blon), bx = self._coords(kind, b)
+                if ax != bx:
+                    dist[i, j] = dur[i, j] = UNREACHABLE
+                    continue
+                km = math.hypot(alat - blat, alon - blon) * KM_PER_DEGREE
+                dist[i, j] = round(km * 1000)
+                dur[i, j] = math.ceil(km / speed * 60)
+        return TravelMatrix(kind, tuple(site_ids), dist, dur)
+
+    def path(self, kind: VehicleKind, origin: str, destination: str) -> tuple[LatLon, ...]:
+        return (self._coords(kind, origin)[0], self._coords(kind, destination)[0])

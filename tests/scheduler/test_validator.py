@@ -1,0 +1,128 @@
+from dataclasses import replace
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.assemble import build_plan
+from scheduler.plan import Plan, Route, Stop
+from scheduler.problem import Problem, Solution, Visit
+from scheduler.validator import validate
+from tests.fakes import LineTravel, tiny_network
+from tests.scheduler.test_problem import make_problem
+
+NETWORK = tiny_network()
+PROBLEM = make_problem()
+TUESDAY = 1440
+
+
+def hand_plan(problem: Problem = PROBLEM) -> Plan:
+    """BUS-01 serves P2 all Tuesday then P3 on Wednesday; the train serves P4 at ST-4 on Tuesday."""
+    solution = Solution(
+        routes=(
+            (
+                "BUS-01",
+                (Visit("P2#1", TUESDAY + 540), Visit("P2#2", TUESDAY + 810), Visit("P3#1", 2 * 1440 + 540)),
+            ),
+            ("BUS-02", ()),
+            ("TRAIN-01", (Visit("P4#1", TUESDAY + 540),)),
+        ),
+        objective=0,
+        solve_seconds=0.0,
+    )
+    return build_plan(problem, solution, LineTravel(NETWORK))
+
+
+def with_stop(plan: Plan, vehicle_id: str, index: int, **changes: object) -> Plan:
+    routes = []
+    for route in plan.routes:
+        stops = list(route.stops)
+        if route.vehicle_id == vehicle_id:
+            stops[index] = replace(stops[index], **changes)  # type: ignore[arg-type]
+        routes.append(Route(route.vehicle_id, tuple(stops), route.legs))
+    return replace(plan, routes=tuple(routes))
+
+
+def codes(plan: Plan) -> set[str]:
+    return {v.code for v in validate(plan, problem=PROBLEM, network=NETWORK)}
+
+
+def test_a_feasible_hand_plan_has_no_violation() -> None:
+    """The reference plan is clean, and back-to-back visits at one place became one stop."""
+    plan = hand_plan()
+    assert validate(plan, problem=PROBLEM, network=NETWORK) == ()
+    assert [s.place_id for s in plan.route("BUS-01").stops] == ["P2", "P3"]
+
+
+def test_weekend_stop_is_flagged() -> None:
+    """A stop moved to Saturday is not on a service day."""
+    plan = hand_plan()
+    stop = plan.route("BUS-01").stops[1]
+    moved = with_stop(
+        plan,
+        "BUS-01",
+        1,
+        date=date(2026, 11, 28),
+        arrive=stop.arrive + timedelta(days=3),
+        depart=stop.depart + timedelta(days=3),
+    )
+    assert "not_a_service_day" in codes(moved)
+
+
+def test_mainland_bus_in_the_exclave_is_flagged() -> None:
+    """A mainland bus sent to Naxçıvan breaks the exclave rule and has no road to get there."""
+    plan = with_stop(hand_plan(), "BUS-01", 1, place_id="X0", site_id="X0")
+    assert {"exclave", "unreachable"} <= codes(plan)
+
+
+def test_train_away_from_a_station_is_flagged() -> None:
+    """The train stopping at a place centre instead of a station leaves the rails."""
+    assert "train_off_rail" in codes(with_stop(hand_plan(), "TRAIN-01", 0, site_id="P3"))
+
+
+def test_too_many_citizens_for_the_time_is_flagged() -> None:
+    """More citizens than the vehicle can serve in the stop's duration breaks capacity (and demand)."""
+    assert {"capacity", "demand"} <= codes(with_stop(hand_plan(), "TRAIN-01", 0, expected_citizens=700))
+
+
+def test_impossible_travel_is_flagged() -> None:
+    """Starting the next stop before the bus could drive there is caught."""
+    plan = hand_plan()
+    first = plan.route("BUS-01").stops[0]
+    second = plan.route("BUS-01").stops[1]
+    early = with_stop(
+        plan,
+        "BUS-01",
+        1,
+        date=first.date,
+        arrive=first.depart,
+        depart=first.depart + (second.depart - second.arrive),
+    )
+    assert "travel_time" in codes(early)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hour=st.sampled_from([0, 2, 5, 7, 8, 19, 21, 23]), minute=st.integers(0, 59))
+def test_any_stop_outside_service_hours_is_flagged(hour: int, minute: int) -> None:
+    """Wherever a stop is moved outside 09:00–18:00, the validator notices."""
+    plan = hand_plan()
+    stop: Stop = plan.route("TRAIN-01").stops[0]
+    arrive = stop.arrive.replace(hour=hour, minute=minute)
+    moved = with_stop(plan, "TRAIN-01", 0, arrive=arrive, depart=arrive + (stop.depart - stop.arrive))
+    assert "outside_service_hours" in codes(moved)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shift=st.integers(0, 60))
+def test_later_starts_within_hours_stay_valid(shift: int) -> None:
+    """The validator is not trigger-happy: starting the train up to an hour later on an empty day is fine."""
+    plan = hand_plan()
+    stop = plan.route("TRAIN-01").stops[0]
+    moved = with_stop(
+        plan,
+        "TRAIN-01",
+        0,
+        arrive=stop.arrive + timedelta(minutes=shift),
+        depart=stop.depart + timedelta(minutes=shift),
+    )
+    assert codes(moved) == set()
