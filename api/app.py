@@ -1,0 +1,47 @@
+"""The app factory: nothing touches the database or the environment until ``create_app`` is called."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.routes import health, places, plans, public
+from api.settings import Settings, get_settings
+from data.bundled import load_fleet, load_network
+from data.db import make_engine, make_session_factory, migrate
+from data.repository import sync_reference
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API. At start-up the lifespan connects, migrates and syncs the bundled reference data."""
+    resolved = settings if settings is not None else get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(resolved.database_url)
+        try:
+            migrate(engine)
+            network = load_network(resolved.data_dir)
+            fleet = load_fleet(resolved.data_dir)
+            session_factory = make_session_factory(engine)
+            with session_factory.begin() as session:
+                sync_reference(session, network=network, fleet=fleet)
+            app.state.settings = resolved
+            app.state.engine = engine
+            app.state.session_factory = session_factory
+            app.state.network = network
+            app.state.fleet = fleet
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(title="Səfər", summary="Weekly routes for ASAN xidmət mobile services", lifespan=lifespan)
+    # Every endpoint is readable without a token in this first version; a later issue adds tokens to all but
+    # /health and /public.
+    app.include_router(health.router)
+    app.include_router(places.router)
+    app.include_router(plans.router)
+    app.include_router(public.router)
+    return app

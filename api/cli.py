@@ -1,0 +1,196 @@
+"""The ``sefer`` command: demo, plan, serve. Bad input ends with one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.planning import StoredPlan, plan_and_store
+from api.settings import get_settings
+from data.bundled import DataError, load_fleet, load_network
+from data.db import DatabaseUnavailable, make_engine, make_session_factory, migrate
+from maps.plan_map import render_plan_map
+from scheduler.calendar import BAKU, WeekError, next_week_start, parse_week_start
+from scheduler.domain import Network
+from scheduler.plan import plan_to_dict
+from scheduler.problem import NoSolution
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Səfər: weekly routes for ASAN mobile services.")
+err = Console(stderr=True)
+out = Console()
+log = logging.getLogger("sefer")
+
+T = TypeVar("T")
+
+EXPECTED_ERRORS = (WeekError, DataError, DatabaseUnavailable, OSError)
+
+TimeLimit = Annotated[float, typer.Option("--time-limit", min=1.0, help="Solver time budget in seconds.")]
+OutDir = Annotated[Path, typer.Option("--out", help="Folder for plan.json and plan.html.")]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    one_line = " ".join(message.split())
+    err.print(f"[bold red]error:[/] {one_line}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Run ``action``; an expected failure becomes one line on stderr, never a traceback."""
+    try:
+        return action()
+    except EXPECTED_ERRORS as exc:
+        raise _fail(str(exc)) from None
+    except NoSolution as exc:
+        raise _fail(f"{exc}; the previous plan is unchanged", code=1) from None
+
+
+@contextmanager
+def _progress(time_limit_s: float) -> Iterator[Callable[[float, float | None], None]]:
+    """A progress bar that advances with the clock and shows the best objective the solver reported."""
+    best: list[float | None] = [None]
+    done = threading.Event()
+    with Progress(
+        TextColumn("solving"),
+        BarColumn(),
+        TextColumn("{task.fields[best]}"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as bar:
+        task = bar.add_task("solve", total=time_limit_s, best="")
+        started = time.monotonic()
+
+        def tick() -> None:
+            while not done.wait(0.25):
+                bar.update(task, completed=min(time_limit_s, time.monotonic() - started))
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+
+        def report(fraction: float, objective: float | None) -> None:
+            best[0] = objective if objective is not None else best[0]
+            label = f"best objective {best[0]:,.0f}" if best[0] is not None else ""
+            bar.update(task, best=label)
+
+        try:
+            yield report
+        finally:
+            done.set()
+            ticker.join()
+            bar.update(task, completed=time_limit_s)
+
+
+def _run(week_start: date, time_limit_s: float, out_dir: Path) -> None:
+    settings = get_settings()
+    network = _guard(lambda: load_network(settings.data_dir))
+    fleet = _guard(lambda: load_fleet(settings.data_dir))
+    engine = _guard(lambda: make_engine(settings.database_url))
+    try:
+        _guard(lambda: migrate(engine))
+        err.print(f"planning the week of {week_start.isoformat()} for {len(fleet.vehicles)} vehicles")
+        with _progress(time_limit_s) as report:
+            stored = _guard(
+                lambda: plan_and_store(
+                    sessions=make_session_factory(engine),
+                    network=network,
+                    fleet=fleet,
+                    week_start=week_start,
+                    time_limit_s=time_limit_s,
+                    progress=report,
+                )
+            )
+    finally:
+        engine.dispose()
+    _guard(lambda: _write(stored, network, out_dir))
+    _print_kpis(stored, network, out_dir)
+    if stored.plan_id is None:
+        raise typer.Exit(1)
+
+
+def _write(stored: StoredPlan, network: Network, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    document = plan_to_dict(stored.result.plan)
+    document["plan_id"] = stored.plan_id
+    document["violations"] = [
+        {"code": v.code, "vehicle_id": v.vehicle_id, "message": v.message} for v in stored.result.violations
+    ]
+    (out_dir / "plan.json").write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    render_plan_map(stored.result.plan, network, tiles=get_settings().map_tiles).save(str(out_dir / "plan.html"))
+
+
+def _print_kpis(stored: StoredPlan, network: Network, out_dir: Path) -> None:
+    plan = stored.result.plan
+    k = plan.kpis
+    table = Table(title=f"Səfər plan for the week of {plan.week_start.isoformat()}", show_header=False)
+    rows = [
+        (
+            "expected citizens",
+            f"{k.expected_citizens:,} of {k.demand_citizens:,} ({k.demand_covered_pct:.1f} %)",
+        ),
+        ("stops / places visited", f"{len(plan.stops)} / {k.places_visited}"),
+        ("vehicles used", f"{k.vehicles_used} of {len(plan.vehicles)}"),
+        ("vehicle-days used", str(k.vehicle_days_used)),
+        ("distance", f"{k.distance_km:,.0f} km"),
+        ("service days", ", ".join(d.strftime("%a %d %b") for d in plan.service_dates)),
+        ("holidays skipped", ", ".join(f"{d:%a %d %b} ({n})" for d, n in stored.holidays.items()) or "none"),
+        ("solve time", f"{k.solve_seconds:.1f} s"),
+        (
+            "validator",
+            "no violation" if not stored.result.violations else f"{len(stored.result.violations)} violations",
+        ),
+        ("stored as plan", str(stored.plan_id) if stored.plan_id is not None else "not stored"),
+        ("written", f"{out_dir / 'plan.json'}, {out_dir / 'plan.html'}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    out.print(table)
+    for violation in stored.result.violations[:20]:
+        err.print(f"violation {violation.code}: {violation.message}", highlight=False)
+
+
+@app.command()
+def demo(out_dir: OutDir = Path("out"), time_limit_s: TimeLimit = 30.0) -> None:
+    """Load the bundled Azerbaijan data, plan next week for the whole fleet, write plan.json and plan.html."""
+    _run(next_week_start(datetime.now(BAKU).date()), time_limit_s, out_dir)
+
+
+@app.command()
+def plan(
+    week: Annotated[str, typer.Option("--week", help="Monday the week starts on, YYYY-MM-DD.")],
+    out_dir: OutDir = Path("out"),
+    time_limit_s: TimeLimit = 30.0,
+) -> None:
+    """Plan one week (starting on the Monday given) and store it."""
+    _run(_guard(lambda: parse_week_start(week)), time_limit_s, out_dir)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Serve the API (plans, maps, public stops) with uvicorn."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    _guard(lambda: load_network(settings.data_dir))
+    _guard(lambda: make_engine(settings.database_url).dispose())
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

@@ -1,0 +1,41 @@
+"""Pydantic response models: the API's public shapes, converted from domain objects at the edge."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+class PlacePublic(BaseModel):
+    id: str
+    name_az: str
+    name_en: str
+    name_ru: str
+    lat: float
+    lon: float
+    population: int | None
+    economic_region: str
+    exclave: bool
+
+
+class PublicStop(BaseModel):
+    """A stop as citizens see it: where and when, never the internal expected-citizens figure."""
+
+    vehicle_id: str
+    vehicle_kind: str
+    date: dt.date
+    arrive: dt.datetime
+    """Aware, Asia/Baku local time."""
+    depart: dt.datetime
+    place_id: str
+    place_name_az: str
+    place_name_en: str
+    place_name_ru: str
+    lat: float
+    lon: float

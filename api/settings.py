@@ -1,0 +1,35 @@
+"""Configuration from the environment (prefix ``SEFER_``), read once and cached, never at import."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the API reads from the environment, e.g. ``SEFER_DATABASE_URL``, ``SEFER_MAP_TILES``."""
+
+    model_config = SettingsConfigDict(env_prefix="SEFER_", extra="ignore")
+
+    database_url: str = "sqlite:///sefer.db"
+    """SQLAlchemy URL: a SQLite file for a single machine, ``postgresql+psycopg://...`` for a server."""
+    data_dir: Path | None = None
+    """Folder with the reference CSV files; the bundled Azerbaijan data when unset."""
+    map_tiles: str | None = "OpenStreetMap"
+    """Folium base tiles for plan maps; empty means no tiles (offline use)."""
+
+    @field_validator("map_tiles", mode="before")
+    @classmethod
+    def _empty_tiles_mean_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use."""
+    return Settings()

@@ -1,0 +1,184 @@
+"""SQLAlchemy models: the database shape of the reference data and of stored plans.
+
+ORM classes stay inside ``data/``; ``data.repository`` converts them to and from the domain types. Every
+timestamp column is :class:`UTCDateTime`: aware UTC in Python on every backend (SQLite included), never naive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; naive values are refused rather than guessed.
+
+    PostgreSQL keeps the zone itself (``timestamptz``); SQLite has no zone, so the value is stored as naive
+    UTC and marked UTC again when read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: store aware datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PlaceRow(Base):
+    __tablename__ = "places"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_az: Mapped[str] = mapped_column(String())
+    name_en: Mapped[str] = mapped_column(String())
+    name_ru: Mapped[str] = mapped_column(String())
+    unit_type: Mapped[str] = mapped_column(String())
+    centre_az: Mapped[str] = mapped_column(String())
+    centre_en: Mapped[str] = mapped_column(String())
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    population: Mapped[int | None] = mapped_column(Integer)
+    population_as_of: Mapped[str] = mapped_column(String())
+    economic_region: Mapped[str] = mapped_column(String())
+    exclave: Mapped[bool] = mapped_column(Boolean)
+    terrain: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String())
+
+
+class CentreRow(Base):
+    __tablename__ = "centres"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String())
+    place_id: Mapped[str] = mapped_column(ForeignKey("places.id"))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String())
+    opened: Mapped[str] = mapped_column(String())
+    services: Mapped[list[Any]] = mapped_column(JSON)
+    """Service codes, as a JSON list of strings."""
+    source: Mapped[str] = mapped_column(String())
+
+
+class StationRow(Base):
+    __tablename__ = "stations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String())
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    place_id: Mapped[str | None] = mapped_column(ForeignKey("places.id"))
+    coords_estimated: Mapped[bool] = mapped_column(Boolean)
+
+
+class VehicleRow(Base):
+    __tablename__ = "vehicles"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String())
+    depot_place_id: Mapped[str] = mapped_column(ForeignKey("places.id"))
+    depot_station_id: Mapped[str | None] = mapped_column(String(64))
+    capacity_citizens_per_day: Mapped[int] = mapped_column(Integer)
+    service_start_min: Mapped[int] = mapped_column(Integer)
+    service_end_min: Mapped[int] = mapped_column(Integer)
+    services: Mapped[list[Any]] = mapped_column(JSON)
+    """Service codes, as a JSON list of strings."""
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    week_start: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    service_dates: Mapped[list[Any]] = mapped_column(JSON)
+    """ISO dates (``YYYY-MM-DD``) of the plan's service days, in order."""
+    vehicle_ids: Mapped[list[Any]] = mapped_column(JSON)
+    """The plan's vehicles in order; the vehicles themselves are rebuilt from ``vehicles``."""
+    route_vehicle_ids: Mapped[list[Any]] = mapped_column(JSON)
+    """The vehicle of each route, in route order (a route may have no stops)."""
+    kpis: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StopRow(Base):
+    __tablename__ = "stops"
+    __table_args__ = (
+        Index("ix_stops_plan_vehicle_seq", "plan_id", "vehicle_id", "seq", unique=True),
+        Index("ix_stops_date", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    """Position of the stop in its vehicle's route, from 0."""
+    date: Mapped[dt.date] = mapped_column(Date)
+    place_id: Mapped[str] = mapped_column(ForeignKey("places.id"))
+    site_id: Mapped[str] = mapped_column(String(64))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    arrive: Mapped[datetime] = mapped_column(UTCDateTime)
+    depart: Mapped[datetime] = mapped_column(UTCDateTime)
+    expected_citizens: Mapped[int] = mapped_column(Integer)
+    locked: Mapped[bool] = mapped_column(Boolean)
+
+
+class LegRow(Base):
+    __tablename__ = "legs"
+    __table_args__ = (Index("ix_legs_plan_vehicle_seq", "plan_id", "vehicle_id", "seq", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    """Position of the leg in its vehicle's route, from 0."""
+    from_site_id: Mapped[str] = mapped_column(String(64))
+    to_site_id: Mapped[str] = mapped_column(String(64))
+    depart: Mapped[datetime] = mapped_column(UTCDateTime)
+    arrive: Mapped[datetime] = mapped_column(UTCDateTime)
+    distance_m: Mapped[int] = mapped_column(Integer)
+    duration_min: Mapped[int] = mapped_column(Integer)
+    path: Mapped[list[Any]] = mapped_column(JSON)
+    """The polyline as a JSON list of ``[lat, lon]`` pairs."""

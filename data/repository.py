@@ -1,0 +1,341 @@
+"""Repository: rows ↔ domain objects, as keyword-only functions taking a ``Session``.
+
+Writing functions add and flush but never commit: the caller (a request, a CLI command, a test) owns the
+transaction. Timestamps go in as aware datetimes and are stored as UTC; plans come back in Asia/Baku time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from data.models import Base, CentreRow, LegRow, PlaceRow, PlanRow, StationRow, StopRow, VehicleRow
+from scheduler.domain import (
+    Fleet,
+    Network,
+    Place,
+    ServiceCentre,
+    Station,
+    Terrain,
+    Vehicle,
+    VehicleKind,
+)
+from scheduler.plan import KPIs, Leg, Plan, Route, Stop
+
+BAKU = ZoneInfo("Asia/Baku")
+"""Plans are planned and shown in local time; the database stores UTC."""
+
+RowT = TypeVar("RowT", PlaceRow, StationRow, CentreRow, VehicleRow)
+
+
+# --- reference data ---
+
+
+def _place_values(place: Place) -> dict[str, Any]:
+    return {
+        "name_az": place.name_az,
+        "name_en": place.name_en,
+        "name_ru": place.name_ru,
+        "unit_type": place.unit_type,
+        "centre_az": place.centre_az,
+        "centre_en": place.centre_en,
+        "lat": place.lat,
+        "lon": place.lon,
+        "population": place.population,
+        "population_as_of": place.population_as_of,
+        "economic_region": place.economic_region,
+        "exclave": place.exclave,
+        "terrain": place.terrain.value,
+        "source": place.source,
+    }
+
+
+def _centre_values(centre: ServiceCentre) -> dict[str, Any]:
+    return {
+        "kind": centre.kind.value,
+        "name": centre.name,
+        "place_id": centre.place_id,
+        "lat": centre.lat,
+        "lon": centre.lon,
+        "status": centre.status.value,
+        "opened": centre.opened,
+        "services": list(centre.services),
+        "source": centre.source,
+    }
+
+
+def _station_values(station: Station) -> dict[str, Any]:
+    return {
+        "name": station.name,
+        "lat": station.lat,
+        "lon": station.lon,
+        "place_id": station.place_id,
+        "coords_estimated": station.coords_estimated,
+    }
+
+
+def _vehicle_values(vehicle: Vehicle) -> dict[str, Any]:
+    return {
+        "kind": vehicle.kind.value,
+        "name": vehicle.name,
+        "depot_place_id": vehicle.depot_place_id,
+        "depot_station_id": vehicle.depot_station_id,
+        "capacity_citizens_per_day": vehicle.capacity_citizens_per_day,
+        "service_start_min": vehicle.service_start_min,
+        "service_end_min": vehicle.service_end_min,
+        "services": list(vehicle.services),
+    }
+
+
+def _upsert(session: Session, model: type[RowT], values_by_id: dict[str, dict[str, Any]]) -> None:
+    """Insert the missing rows and update the changed ones (one SELECT); rows not named are left alone."""
+    if not values_by_id:
+        return
+    existing = {row.id: row for row in session.scalars(select(model).where(model.id.in_(values_by_id)))}
+    for row_id, values in values_by_id.items():
+        row = existing.get(row_id)
+        if row is None:
+            session.add(model(id=row_id, **values))
+            continue
+        for key, value in values.items():
+            if getattr(row, key) != value:
+                setattr(row, key, value)
+
+
+def sync_reference(session: Session, *, network: Network, fleet: Fleet) -> None:
+    """Upsert places, stations, centres and vehicles so the tables say what ``network`` and ``fleet`` say.
+
+    Idempotent: a second run changes nothing. Rows absent from the data are kept, since stored plans may refer
+    to them. Flushes in dependency order (places first) so foreign keys hold; does not commit.
+    """
+    _upsert(session, PlaceRow, {p.id: _place_values(p) for p in network.places})
+    session.flush()
+    _upsert(session, StationRow, {s.id: _station_values(s) for s in network.stations})
+    _upsert(session, CentreRow, {c.id: _centre_values(c) for c in network.centres})
+    _upsert(session, VehicleRow, {v.id: _vehicle_values(v) for v in fleet.vehicles})
+    session.flush()
+
+
+def _place_from_row(row: PlaceRow) -> Place:
+    return Place(
+        id=row.id,
+        name_az=row.name_az,
+        name_en=row.name_en,
+        name_ru=row.name_ru,
+        unit_type=row.unit_type,
+        centre_az=row.centre_az,
+        centre_en=row.centre_en,
+        lat=row.lat,
+        lon=row.lon,
+        population=row.population,
+        population_as_of=row.population_as_of,
+        economic_region=row.economic_region,
+        exclave=row.exclave,
+        terrain=Terrain(row.terrain),
+        source=row.source,
+    )
+
+
+def _vehicle_from_row(row: VehicleRow) -> Vehicle:
+    return Vehicle(
+        id=row.id,
+        kind=VehicleKind(row.kind),
+        name=row.name,
+        depot_place_id=row.depot_place_id,
+        depot_station_id=row.depot_station_id,
+        capacity_citizens_per_day=row.capacity_citizens_per_day,
+        service_start_min=row.service_start_min,
+        service_end_min=row.service_end_min,
+        services=tuple(str(code) for code in row.services),
+    )
+
+
+def list_places(session: Session) -> list[Place]:
+    """Every stored place, ordered by id."""
+    return [_place_from_row(row) for row in session.scalars(select(PlaceRow).order_by(PlaceRow.id))]
+
+
+def list_vehicles(session: Session) -> list[Vehicle]:
+    """Every stored vehicle, ordered by id."""
+    return [_vehicle_from_row(row) for row in session.scalars(select(VehicleRow).order_by(VehicleRow.id))]
+
+
+def ping(session: Session) -> None:
+    """Run a trivial query; raises SQLAlchemy's ``DBAPIError`` when the database does not answer."""
+    session.execute(text("SELECT 1"))
+
+
+# --- plans ---
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()} in a plan: plan times must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(BAKU)
+
+
+def _stop_row(stop: Stop, seq: int) -> StopRow:
+    return StopRow(
+        vehicle_id=stop.vehicle_id,
+        seq=seq,
+        date=stop.date,
+        place_id=stop.place_id,
+        site_id=stop.site_id,
+        lat=stop.lat,
+        lon=stop.lon,
+        arrive=_utc(stop.arrive),
+        depart=_utc(stop.depart),
+        expected_citizens=stop.expected_citizens,
+        locked=stop.locked,
+    )
+
+
+def _leg_row(leg: Leg, seq: int) -> LegRow:
+    return LegRow(
+        vehicle_id=leg.vehicle_id,
+        seq=seq,
+        from_site_id=leg.from_site_id,
+        to_site_id=leg.to_site_id,
+        depart=_utc(leg.depart),
+        arrive=_utc(leg.arrive),
+        distance_m=leg.distance_m,
+        duration_min=leg.duration_min,
+        path=[[lat, lon] for lat, lon in leg.path],
+    )
+
+
+def _stop_from_row(row: StopRow) -> Stop:
+    return Stop(
+        vehicle_id=row.vehicle_id,
+        date=row.date,
+        place_id=row.place_id,
+        site_id=row.site_id,
+        lat=row.lat,
+        lon=row.lon,
+        arrive=_local(row.arrive),
+        depart=_local(row.depart),
+        expected_citizens=row.expected_citizens,
+        locked=row.locked,
+    )
+
+
+def _leg_from_row(row: LegRow) -> Leg:
+    return Leg(
+        vehicle_id=row.vehicle_id,
+        from_site_id=row.from_site_id,
+        to_site_id=row.to_site_id,
+        depart=_local(row.depart),
+        arrive=_local(row.arrive),
+        distance_m=row.distance_m,
+        duration_min=row.duration_min,
+        path=tuple((float(lat), float(lon)) for lat, lon in row.path),
+    )
+
+
+def _check_routes(plan: Plan) -> None:
+    vehicle_ids = {v.id for v in plan.vehicles}
+    seen: set[str] = set()
+    for route in plan.routes:
+        if route.vehicle_id not in vehicle_ids:
+            raise ValueError(f"route of vehicle {route.vehicle_id!r}: the vehicle is not among the plan's vehicles")
+        if route.vehicle_id in seen:
+            raise ValueError(f"vehicle {route.vehicle_id!r} has more than one route in the plan")
+        seen.add(route.vehicle_id)
+        others = sorted(({s.vehicle_id for s in route.stops} | {g.vehicle_id for g in route.legs}) - {route.vehicle_id})
+        if others:
+            raise ValueError(f"route of vehicle {route.vehicle_id!r} holds stops or legs of {others[0]!r}")
+
+
+def save_plan(session: Session, *, plan: Plan) -> int:
+    """Store ``plan`` with its stops and legs and return its new id; times are stored as UTC.
+
+    The plan's vehicles are upserted into ``vehicles`` (a stored plan is rebuilt from them). Flushes, does not
+    commit. Raises ``ValueError`` for a naive datetime or routes that do not match the plan's vehicles.
+    """
+    _check_routes(plan)
+    _upsert(session, VehicleRow, {v.id: _vehicle_values(v) for v in plan.vehicles})
+    row = PlanRow(
+        week_start=plan.week_start,
+        created_at=datetime.now(UTC),
+        service_dates=[d.isoformat() for d in plan.service_dates],
+        vehicle_ids=[v.id for v in plan.vehicles],
+        route_vehicle_ids=[r.vehicle_id for r in plan.routes],
+        kpis=dataclasses.asdict(plan.kpis),
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(_plan_children(row.id, plan.routes))
+    session.flush()
+    return row.id
+
+
+def _plan_children(plan_id: int, routes: Iterable[Route]) -> list[Base]:
+    children: list[Base] = []
+    for route in routes:
+        for seq, stop in enumerate(route.stops):
+            stop_row = _stop_row(stop, seq)
+            stop_row.plan_id = plan_id
+            children.append(stop_row)
+        for seq, leg in enumerate(route.legs):
+            leg_row = _leg_row(leg, seq)
+            leg_row.plan_id = plan_id
+            children.append(leg_row)
+    return children
+
+
+def get_plan(session: Session, *, plan_id: int) -> Plan | None:
+    """Rebuild the stored plan (times in Asia/Baku), or ``None`` when there is no plan with that id."""
+    row = session.get(PlanRow, plan_id)
+    if row is None:
+        return None
+    vehicle_rows = {v.id: v for v in session.scalars(select(VehicleRow).where(VehicleRow.id.in_(row.vehicle_ids)))}
+    stops_by_vehicle: dict[str, list[Stop]] = {}
+    for stop_row in session.scalars(
+        select(StopRow).where(StopRow.plan_id == plan_id).order_by(StopRow.vehicle_id, StopRow.seq)
+    ):
+        stops_by_vehicle.setdefault(stop_row.vehicle_id, []).append(_stop_from_row(stop_row))
+    legs_by_vehicle: dict[str, list[Leg]] = {}
+    for leg_row in session.scalars(
+        select(LegRow).where(LegRow.plan_id == plan_id).order_by(LegRow.vehicle_id, LegRow.seq)
+    ):
+        legs_by_vehicle.setdefault(leg_row.vehicle_id, []).append(_leg_from_row(leg_row))
+    routes = tuple(
+        Route(
+            vehicle_id=vehicle_id,
+            stops=tuple(stops_by_vehicle.get(vehicle_id, ())),
+            legs=tuple(legs_by_vehicle.get(vehicle_id, ())),
+        )
+        for vehicle_id in row.route_vehicle_ids
+    )
+    return Plan(
+        week_start=row.week_start,
+        service_dates=tuple(date.fromisoformat(d) for d in row.service_dates),
+        vehicles=tuple(_vehicle_from_row(vehicle_rows[vehicle_id]) for vehicle_id in row.vehicle_ids),
+        routes=routes,
+        kpis=KPIs(**row.kpis),
+    )
+
+
+def latest_plan_id(session: Session) -> int | None:
+    """The id of the most recently saved plan, or ``None`` when none is stored."""
+    return session.scalar(select(func.max(PlanRow.id)))
+
+
+def upcoming_stops(session: Session, *, plan_id: int, from_date: date) -> list[Stop]:
+    """The plan's stops on ``from_date`` or later, by date, arrival time and vehicle (times in Asia/Baku)."""
+    rows = session.scalars(
+        select(StopRow)
+        .where(StopRow.plan_id == plan_id, StopRow.date >= from_date)
+        .order_by(StopRow.date, StopRow.arrive, StopRow.vehicle_id, StopRow.seq)
+    )
+    return [_stop_from_row(row) for row in rows]

@@ -1,0 +1,89 @@
+"""The ``sefer`` command end to end: the real console script, the bundled data, a real SQLite database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from data.bundled import DEFAULT_DIRECTORY
+
+SEFER = Path(sys.executable).parent / "sefer"
+
+
+def run_sefer(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {"PATH": str(SEFER.parent), "HOME": str(cwd), **(env or {})}
+    return subprocess.run(
+        [str(SEFER), *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+@pytest.mark.slow
+def test_demo_plans_a_valid_week_for_the_whole_fleet(tmp_path: Path) -> None:
+    """`sefer demo` on the bundled data: every vehicle serves, rails only for the train, Naxçıvan kept apart."""
+    result = run_sefer("demo", "--out", "out", "--time-limit", "8", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["violations"] == []
+    assert plan["plan_id"] == 1
+    vehicles = {v["id"]: v for v in plan["vehicles"]}
+    assert len(vehicles) == 11
+    assert {s["vehicle_id"] for s in plan["stops"]} == set(vehicles)
+    units = {row["id"]: row for row in _csv(DEFAULT_DIRECTORY / "units.csv")}
+    for stop in plan["stops"]:
+        vehicle = vehicles[stop["vehicle_id"]]
+        if vehicle["kind"] == "train":
+            assert stop["site_id"].startswith("ST-")
+        exclave_stop = units[stop["place_id"]]["exclave"] == "true"
+        exclave_depot = units[vehicle["depot_place_id"]]["exclave"] == "true"
+        assert exclave_stop == exclave_depot
+    assert plan["kpis"]["expected_citizens"] == sum(s["expected_citizens"] for s in plan["stops"])
+    html = (tmp_path / "out" / "plan.html").read_text(encoding="utf-8")
+    assert "leaflet" in html.lower()
+    assert "expected citizens" in result.stdout
+    assert (tmp_path / "sefer.db").exists()
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize(
+    ("week", "message"),
+    [("2026-11-24", "Monday"), ("next-week", "YYYY-MM-DD")],
+)
+def test_plan_rejects_a_bad_week_with_one_line(tmp_path: Path, week: str, message: str) -> None:
+    """A week that is not a Monday as YYYY-MM-DD exits 2 with one line and no traceback."""
+    result = run_sefer("plan", "--week", week, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_data_file_exits_2_naming_the_file(tmp_path: Path) -> None:
+    """A data folder without units.csv is reported by name; nothing is planned."""
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DIRECTORY, data)
+    (data / "units.csv").unlink()
+    result = run_sefer("demo", cwd=tmp_path, env={"SEFER_DATA_DIR": str(data)})
+    assert result.returncode == 2
+    assert "units.csv" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_database_exits_2(tmp_path: Path) -> None:
+    """A database that does not answer is one clear line, exit code 2."""
+    result = run_sefer("demo", cwd=tmp_path, env={"SEFER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    assert result.returncode == 2
+    assert "127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
