@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,10 +25,19 @@ def run_sefer(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subpr
     )
 
 
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One real `sefer demo` run (short time limit) shared by the tests that inspect its results."""
+    folder = tmp_path_factory.mktemp("demo")
+    return folder, run_sefer("demo", "--out", "out", "--time-limit", "8", cwd=folder)
+
+
 @pytest.mark.slow
-def test_demo_plans_a_valid_week_for_the_whole_fleet(tmp_path: Path) -> None:
+def test_demo_plans_a_valid_week_for_the_whole_fleet(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     """`sefer demo` on the bundled data: every vehicle serves, rails only for the train, Naxçıvan kept apart."""
-    result = run_sefer("demo", "--out", "out", "--time-limit", "8", cwd=tmp_path)
+    tmp_path, result = demo_run
     assert result.returncode == 0, result.stderr
     plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
     assert plan["violations"] == []
@@ -46,6 +58,61 @@ def test_demo_plans_a_valid_week_for_the_whole_fleet(tmp_path: Path) -> None:
     assert "leaflet" in html.lower()
     assert "expected citizens" in result.stdout
     assert (tmp_path / "sefer.db").exists()
+
+
+@pytest.mark.slow
+def test_serve_answers_with_the_demo_plan_over_http(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """`sefer serve` (a real uvicorn process) serves the stored plan's JSON and map and the public stops."""
+    folder, result = demo_run
+    assert result.returncode == 0, result.stderr
+    written = json.loads((folder / "out" / "plan.json").read_text(encoding="utf-8"))
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(SEFER), "serve", "--port", str(port)],
+        cwd=folder,
+        env={"PATH": str(SEFER.parent), "HOME": str(folder)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(f"{base}/health", server)
+        served = json.loads(_get(f"{base}/plans/1"))
+        for key in ("plan_id", "violations"):
+            written.pop(key)
+        assert served == written
+        assert "leaflet" in _get(f"{base}/plans/1/map").lower()
+        public = json.loads(_get(f"{base}/public/stops"))
+        assert public, "the demo plans next week, so its stops are upcoming"
+        assert all("expected_citizens" not in stop for stop in public)
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return str(response.read().decode("utf-8"))
+
+
+def _wait_for(url: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"sefer serve exited: {server.stderr.read() if server.stderr else ''}")
+        try:
+            _get(url)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within 60 s")
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
