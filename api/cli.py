@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.bench_cli import bench_app
 from api.planning import StoredPlan, plan_and_store
 from api.settings import get_settings
 from data.bundled import DataError, load_fleet, load_network
@@ -28,6 +29,7 @@ from scheduler.plan import plan_to_dict
 from scheduler.problem import NoSolution
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Səfər: weekly routes for ASAN mobile services.")
+app.add_typer(bench_app, name="bench", help="Benchmarks: Solomon VRPTW and team orienteering (TOP).")
 err = Console(stderr=True)
 out = Console()
 log = logging.getLogger("sefer")

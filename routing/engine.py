@@ -1,0 +1,358 @@
+"""The routing engine: a generic OR-Tools model, the only module of the project that imports ``ortools``.
+
+It knows nothing of Azerbaijan or of benchmarks: nodes, integer matrices per vehicle profile, time windows,
+service durations, capacities, optional visit groups with prizes, allowed vehicles, route duration and length
+limits, several depots, locks and initial routes. The weekly planner and the benchmark adapters both build an
+``EngineProblem``; ``search.py`` runs several configurations of ``solve_once`` over the cores and recombines.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.sat.python import cp_model
+from ortools.util import optional_boolean_pb2
+
+IntMatrix = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """How one kind of vehicle moves and serves: arc cost, travel time, service time at each node."""
+
+    cost: IntMatrix
+    travel: IntMatrix
+    service: tuple[int, ...]
+    forbidden: npt.NDArray[np.bool_] | None = None
+    """True where an arc may not be used (unreachable, or longer than a rule allows)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineVehicle:
+    start: int
+    end: int
+    profile: int = 0
+    capacity: int | None = None
+    max_duration: int | None = None
+    """Longest time from leaving ``start`` to arriving at ``end``."""
+    max_cost: int | None = None
+    """Longest route in arc-cost units (a team orienteering path length)."""
+    earliest_start: int = 0
+    latest_end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VisitGroup:
+    """Nodes of which at most one is visited; ``prize`` is lost when none is. ``prize=None`` makes it mandatory."""
+
+    nodes: tuple[int, ...]
+    prize: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineProblem:
+    n_nodes: int
+    profiles: tuple[Profile, ...]
+    vehicles: tuple[EngineVehicle, ...]
+    groups: tuple[VisitGroup, ...]
+    demand: tuple[int, ...] | None = None
+    windows: tuple[tuple[tuple[int, int], ...], ...] | None = None
+    """Per node, the intervals in which service may start; an empty tuple means any time in the horizon."""
+    allowed: tuple[tuple[int, ...] | None, ...] | None = None
+    """Per node, the vehicles that may visit it (None: any)."""
+    horizon: int = 10**9
+    locks: tuple[tuple[int, int], ...] = ()
+    """(node, vehicle) pairs: the node is visited, by that vehicle."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    """One way of searching; several run side by side in ``search.py``."""
+
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    gls_lambda: float = 0.1
+    extra_operators: bool = False
+    """Also relocate-neighbours, cross-exchange and close-nodes LNS (slower moves, different optima)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSolution:
+    routes: tuple[tuple[int, ...], ...]
+    """Per vehicle, the visited nodes in order, depots excluded."""
+    starts: tuple[tuple[int, ...], ...]
+    """Per vehicle, the earliest service start at each visited node."""
+    objective: int
+    seconds: float
+    history: tuple[tuple[float, int], ...] = field(default=())
+    """(seconds, objective) at each improving solution."""
+    seen_routes: tuple[tuple[int, tuple[int, ...]], ...] = field(default=())
+    """(vehicle, route) pairs met during the search, for recombination."""
+
+
+ProgressFn = Callable[[float, int], None]
+
+
+def solve_once(
+    problem: EngineProblem,
+    *,
+    time_limit_s: float,
+    config: SearchConfig | None = None,
+    initial_routes: Sequence[Sequence[int]] | None = None,
+    on_solution: ProgressFn | None = None,
+    collect_routes: bool = False,
+) -> EngineSolution | None:
+    """One OR-Tools search within ``time_limit_s``; None when it finds no feasible solution."""
+    started = time.monotonic()
+    config = config or SearchConfig()
+    model = _Model(problem)
+    params = _search_parameters(config, time_limit_s)
+    history: list[tuple[float, int]] = []
+    seen: set[tuple[int, tuple[int, ...]]] = set()
+
+    def record() -> None:
+        objective = int(model.routing.CostVar().Value())
+        elapsed = time.monotonic() - started
+        history.append((elapsed, objective))
+        if collect_routes:
+            seen.update(model.current_routes())
+        if on_solution is not None:
+            on_solution(elapsed, objective)
+
+    model.routing.AddAtSolutionCallback(record)
+    if initial_routes is not None:
+        model.routing.CloseModelWithParameters(params)
+        hint = model.routing.ReadAssignmentFromRoutes([list(r) for r in initial_routes], True)
+        assignment = model.routing.SolveFromAssignmentWithParameters(hint, params) if hint else None
+        if assignment is None:
+            assignment = model.routing.SolveWithParameters(params)
+    else:
+        assignment = model.routing.SolveWithParameters(params)
+    if assignment is None:
+        return None
+    routes, starts = model.decode(assignment)
+    return EngineSolution(
+        routes,
+        starts,
+        int(assignment.ObjectiveValue()),
+        time.monotonic() - started,
+        tuple(history),
+        tuple(sorted(seen)),
+    )
+
+
+class _Model:
+    """The OR-Tools routing model of an ``EngineProblem``; one ``add_*`` method per constraint family."""
+
+    def __init__(self, problem: EngineProblem) -> None:
+        self.problem = problem
+        starts = [v.start for v in problem.vehicles]
+        ends = [v.end for v in problem.vehicles]
+        self.manager = pywrapcp.RoutingIndexManager(problem.n_nodes, len(problem.vehicles), starts, ends)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self.time: pywrapcp.RoutingDimension | None = None
+        self._register_matrices()
+        self.add_time()
+        self.add_capacity()
+        self.add_route_cost_limit()
+        self.add_visit_groups()
+        self.add_allowed_vehicles()
+        self.add_locks()
+
+    def _register_matrices(self) -> None:
+        infeasible = self.problem.horizon * 4 + 1
+        self.cost_cb: list[int] = []
+        self.time_cb: list[int] = []
+        for profile in self.problem.profiles:
+            transit = profile.travel + np.asarray(profile.service, dtype=np.int64)[:, None]
+            np.fill_diagonal(transit, 0)
+            cost = profile.cost.copy()
+            if profile.forbidden is not None:
+                transit[profile.forbidden] = infeasible
+                cost[profile.forbidden] = 0
+            self.cost_cb.append(self.routing.RegisterTransitMatrix(cost.tolist()))
+            self.time_cb.append(self.routing.RegisterTransitMatrix(transit.tolist()))
+        for v, vehicle in enumerate(self.problem.vehicles):
+            self.routing.SetArcCostEvaluatorOfVehicle(self.cost_cb[vehicle.profile], v)
+
+    def add_time(self) -> None:
+        horizon = self.problem.horizon
+        self.routing.AddDimensionWithVehicleTransits(
+            [self.time_cb[v.profile] for v in self.problem.vehicles], horizon, horizon, False, "time"
+        )
+        self.time = self.routing.GetDimensionOrDie("time")
+        for v, vehicle in enumerate(self.problem.vehicles):
+            start = self.time.CumulVar(self.routing.Start(v))
+            end = self.time.CumulVar(self.routing.End(v))
+            start.SetMin(vehicle.earliest_start)
+            end.SetMax(vehicle.latest_end if vehicle.latest_end is not None else horizon)
+            if vehicle.max_duration is not None:
+                self.routing.solver().Add(end - start <= vehicle.max_duration)
+            self.routing.AddVariableMaximizedByFinalizer(start)
+            self.routing.AddVariableMinimizedByFinalizer(end)
+        for node, windows in enumerate(self.problem.windows or ()):
+            if not windows or self._is_depot(node):
+                continue
+            cumul = self.time.CumulVar(self.manager.NodeToIndex(node))
+            cumul.SetRange(windows[0][0], windows[-1][1])
+            for (_, prev_hi), (next_lo, _) in pairwise(windows):
+                if next_lo - 1 >= prev_hi + 1:
+                    cumul.RemoveInterval(prev_hi + 1, next_lo - 1)
+
+    def add_capacity(self) -> None:
+        demand = self.problem.demand
+        if demand is None:
+            return
+        callback = self.routing.RegisterUnaryTransitVector(list(demand))
+        capacities = [v.capacity if v.capacity is not None else sum(demand) for v in self.problem.vehicles]
+        self.routing.AddDimensionWithVehicleCapacity(callback, 0, capacities, True, "load")
+
+    def add_route_cost_limit(self) -> None:
+        limits = [v.max_cost for v in self.problem.vehicles]
+        if all(limit is None for limit in limits):
+            return
+        unbounded = int(max(int(p.cost.sum()) for p in self.problem.profiles)) + 1
+        self.routing.AddDimensionWithVehicleTransitAndCapacity(
+            [self.cost_cb[v.profile] for v in self.problem.vehicles],
+            0,
+            [limit if limit is not None else unbounded for limit in limits],
+            True,
+            "length",
+        )
+
+    def add_visit_groups(self) -> None:
+        for group in self.problem.groups:
+            indices = [self.manager.NodeToIndex(n) for n in group.nodes]
+            if group.prize is None:
+                self.routing.AddDisjunction(indices)
+            else:
+                self.routing.AddDisjunction(indices, group.prize, 1)
+
+    def add_allowed_vehicles(self) -> None:
+        for node, allowed in enumerate(self.problem.allowed or ()):
+            if allowed is None or self._is_depot(node):
+                continue
+            vehicle_var = self.routing.VehicleVar(self.manager.NodeToIndex(node))
+            # SetAllowedVehiclesForIndex does not accept a Python list in this OR-Tools build.
+            vehicle_var.SetValues([-1, *allowed] if allowed else [-1])
+
+    def add_locks(self) -> None:
+        for node, vehicle in self.problem.locks:
+            self.routing.VehicleVar(self.manager.NodeToIndex(node)).SetValue(vehicle)
+
+    def _is_depot(self, node: int) -> bool:
+        return any(node in (v.start, v.end) for v in self.problem.vehicles)
+
+    def current_routes(self) -> list[tuple[int, tuple[int, ...]]]:
+        """The routes of the solution being reported by a solution callback."""
+        found = []
+        for v in range(len(self.problem.vehicles)):
+            index = self.routing.Start(v)
+            nodes = []
+            index = self.routing.NextVar(index).Value()
+            while not self.routing.IsEnd(index):
+                nodes.append(self.manager.IndexToNode(index))
+                index = self.routing.NextVar(index).Value()
+            if nodes:
+                found.append((v, tuple(nodes)))
+        return found
+
+    def decode(
+        self, assignment: pywrapcp.Assignment
+    ) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]:
+        routes: list[tuple[int, ...]] = []
+        starts: list[tuple[int, ...]] = []
+        assert self.time is not None
+        for v in range(len(self.problem.vehicles)):
+            nodes: list[int] = []
+            times: list[int] = []
+            index = assignment.Value(self.routing.NextVar(self.routing.Start(v)))
+            while not self.routing.IsEnd(index):
+                nodes.append(self.manager.IndexToNode(index))
+                times.append(int(assignment.Min(self.time.CumulVar(index))))
+                index = assignment.Value(self.routing.NextVar(index))
+            routes.append(tuple(nodes))
+            starts.append(tuple(times))
+        return tuple(routes), tuple(starts)
+
+
+EXTRA_OPERATORS = (
+    "use_relocate_neighbors",
+    "use_cross_exchange",
+    "use_global_cheapest_insertion_close_nodes_lns",
+    "use_local_cheapest_insertion_close_nodes_lns",
+    "use_global_cheapest_insertion_expensive_chain_lns",
+)
+
+
+def _search_parameters(config: SearchConfig, time_limit_s: float) -> object:
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, config.first_solution)
+    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, config.metaheuristic)
+    params.guided_local_search_lambda_coefficient = config.gls_lambda
+    if config.extra_operators:
+        for operator in EXTRA_OPERATORS:
+            setattr(params.local_search_operators, operator, optional_boolean_pb2.BOOL_TRUE)
+    return params
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A route that recombination may pick: who drives it, what it visits, what it costs."""
+
+    vehicle: int
+    nodes: tuple[int, ...]
+    cost: int
+
+
+def recombine(
+    problem: EngineProblem,
+    columns: Sequence[Column],
+    *,
+    time_limit_s: float,
+    class_sizes: dict[int, int],
+    incumbent: Sequence[int] = (),
+) -> list[Column] | None:
+    """Set partitioning in CP-SAT over routes the searches met: the best combination of routes.
+
+    ``Column.vehicle`` names a vehicle class (its first vehicle); ``class_sizes`` caps the routes per class.
+
+    Minimises route cost plus the prizes of the groups left unvisited; every mandatory group exactly once,
+    every optional group at most once. ``incumbent`` (column indices) is a hint, so the result is never worse.
+    """
+    model = cp_model.CpModel()
+    pick = [model.new_bool_var(f"c{i}") for i in range(len(columns))]
+    group_of = {node: g for g, group in enumerate(problem.groups) for node in group.nodes}
+    covering: dict[int, list[int]] = {}
+    for i, column in enumerate(columns):
+        for node in {group_of[n] for n in column.nodes if n in group_of}:
+            covering.setdefault(node, []).append(i)
+    unvisited_cost = []
+    for g, group in enumerate(problem.groups):
+        chosen = [pick[i] for i in covering.get(g, [])]
+        if group.prize is None:
+            if not chosen:
+                return None
+            model.add_exactly_one(chosen)
+        else:
+            model.add_at_most_one(chosen)
+            unvisited_cost.append(group.prize * (1 - sum(chosen)))
+    for representative, size in class_sizes.items():
+        model.add(sum(pick[i] for i, c in enumerate(columns) if c.vehicle == representative) <= size)
+    model.minimize(sum(c.cost * pick[i] for i, c in enumerate(columns)) + sum(unvisited_cost))
+    for i in incumbent:
+        model.add_hint(pick[i], True)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
+    solver.parameters.num_workers = 2
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return [c for i, c in enumerate(columns) if solver.value(pick[i])]

@@ -1,0 +1,206 @@
+"""Use the whole time budget and both cores: differently configured searches side by side, then recombination.
+
+Each worker process runs one ``SearchConfig`` of the engine for most of the budget and reports every route it met.
+The parent keeps the best solution and, in the time left, asks CP-SAT for the best combination of all routes seen
+(set partitioning): routes from different searches combine into a plan better than any one search found.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing as mp
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from routing.engine import (
+    Column,
+    EngineProblem,
+    EngineSolution,
+    EngineVehicle,
+    SearchConfig,
+    recombine,
+    solve_once,
+)
+
+PORTFOLIO: tuple[SearchConfig, ...] = (
+    SearchConfig(first_solution="SAVINGS", gls_lambda=0.2),
+    SearchConfig(first_solution="PARALLEL_CHEAPEST_INSERTION", gls_lambda=0.1, extra_operators=True),
+    SearchConfig(first_solution="SAVINGS", gls_lambda=0.1, extra_operators=True),
+    SearchConfig(first_solution="PATH_CHEAPEST_ARC", gls_lambda=0.2),
+)
+"""Tried in this order; ``seed`` rotates it so different seeds run different searches."""
+
+RECOMBINE_SHARE = 0.1
+"""Share of the budget kept for recombination."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParams:
+    time_limit_s: float
+    workers: int = 2
+    seed: int = 0
+    recombine: bool = True
+    configs: tuple[SearchConfig, ...] = PORTFOLIO
+
+
+def solve(
+    problem: EngineProblem,
+    params: SearchParams,
+    *,
+    progress: Callable[[float, int], None] | None = None,
+    initial_routes: Sequence[Sequence[int]] | None = None,
+) -> EngineSolution | None:
+    """The best solution the portfolio and recombination find within ``params.time_limit_s`` wall seconds."""
+    started = time.monotonic()
+    share = RECOMBINE_SHARE if params.recombine else 0.0
+    search_s = max(0.1, params.time_limit_s * (1 - share) - _startup_allowance(params))
+    configs = [params.configs[(params.seed + i) % len(params.configs)] for i in range(max(1, params.workers))]
+    if len(configs) == 1:
+        results = [
+            solve_once(
+                problem,
+                time_limit_s=search_s,
+                config=configs[0],
+                initial_routes=initial_routes,
+                on_solution=progress,
+                collect_routes=params.recombine,
+            )
+        ]
+    else:
+        results = _run_parallel(problem, configs, search_s, initial_routes, params.recombine)
+    found = [r for r in results if r is not None]
+    if not found:
+        return None
+    best = min(found, key=lambda r: r.objective)
+    if progress is not None:
+        progress(time.monotonic() - started, best.objective)
+    if params.recombine:
+        left = params.time_limit_s - (time.monotonic() - started)
+        best = _recombined(problem, found, best, max(0.1, left))
+        if progress is not None:
+            progress(time.monotonic() - started, best.objective)
+    return best
+
+
+def _startup_allowance(params: SearchParams) -> float:
+    """Worker processes cost some wall time to start and to build their model."""
+    return 0.3 if params.workers > 1 else 0.0
+
+
+def _run_parallel(
+    problem: EngineProblem,
+    configs: list[SearchConfig],
+    seconds: float,
+    initial_routes: Sequence[Sequence[int]] | None,
+    collect: bool,
+) -> list[EngineSolution | None]:
+    context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(configs), mp_context=context) as pool:
+        futures = [
+            pool.submit(
+                _worker,
+                problem,
+                config,
+                seconds,
+                None if initial_routes is None else list(map(list, initial_routes)),
+                collect,
+            )
+            for config in configs
+        ]
+        return [f.result() for f in futures]
+
+
+def _worker(
+    problem: EngineProblem,
+    config: SearchConfig,
+    seconds: float,
+    initial_routes: list[list[int]] | None,
+    collect: bool,
+) -> EngineSolution | None:
+    return solve_once(
+        problem, time_limit_s=seconds, config=config, initial_routes=initial_routes, collect_routes=collect
+    )
+
+
+def route_cost(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[int]) -> int:
+    cost = problem.profiles[vehicle.profile].cost
+    path = [vehicle.start, *nodes, vehicle.end]
+    return int(sum(int(cost[a, b]) for a, b in itertools.pairwise(path)))
+
+
+def earliest_starts(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[int]) -> tuple[int, ...] | None:
+    """Earliest service start at each node of a route, or None when the route breaks a window or the horizon."""
+    profile = problem.profiles[vehicle.profile]
+    now, here = vehicle.earliest_start, vehicle.start
+    starts = []
+    for node in nodes:
+        arrive = now + profile.service[here] + int(profile.travel[here, node])
+        windows = problem.windows[node] if problem.windows else ()
+        begin = next((max(arrive, lo) for lo, hi in windows if max(arrive, lo) <= hi), None) if windows else arrive
+        if begin is None:
+            return None
+        starts.append(begin)
+        now, here = begin, node
+    back = now + profile.service[here] + int(profile.travel[here, vehicle.end])
+    latest = vehicle.latest_end if vehicle.latest_end is not None else problem.horizon
+    return tuple(starts) if back <= latest else None
+
+
+def _recombined(
+    problem: EngineProblem, found: list[EngineSolution], best: EngineSolution, seconds: float
+) -> EngineSolution:
+    """Set partitioning over every route met; vehicles with identical attributes share their routes."""
+    classes: dict[object, list[int]] = {}
+    for v, vehicle in enumerate(problem.vehicles):
+        # Per-node vehicle restrictions make every vehicle its own class.
+        classes.setdefault(vehicle if problem.allowed is None else v, []).append(v)
+    representative = {v: members[0] for members in classes.values() for v in members}
+    columns: dict[tuple[int, tuple[int, ...]], Column] = {}
+    incumbent_keys = set()
+    for solution in found:
+        pairs = list(solution.seen_routes)
+        pairs += [(v, r) for v, r in enumerate(solution.routes) if r]
+        for v, nodes in pairs:
+            key = (representative[v], nodes)
+            if key not in columns:
+                vehicle = problem.vehicles[key[0]]
+                columns[key] = Column(key[0], nodes, route_cost(problem, vehicle, nodes))
+    for v, nodes in enumerate(best.routes):
+        if nodes:
+            incumbent_keys.add((representative[v], nodes))
+    ordered = list(columns.values())
+    keys = list(columns)
+    chosen = recombine(
+        problem,
+        ordered,
+        time_limit_s=seconds,
+        incumbent=[i for i, k in enumerate(keys) if k in incumbent_keys],
+        class_sizes={members[0]: len(members) for members in classes.values()},
+    )
+    if chosen is None:
+        return best
+    routes: list[tuple[int, ...]] = [()] * len(problem.vehicles)
+    free = {rep: list(members) for rep, members in ((m[0], m) for m in classes.values())}
+    for column in chosen:
+        routes[free[column.vehicle].pop(0)] = column.nodes
+    starts = []
+    for v, nodes in enumerate(routes):
+        times = earliest_starts(problem, problem.vehicles[v], nodes)
+        if times is None:
+            return best
+        starts.append(times)
+    objective = _objective(problem, routes)
+    if objective >= best.objective:
+        return best
+    return EngineSolution(
+        tuple(routes), tuple(starts), objective, best.seconds, (*best.history, (best.seconds, objective))
+    )
+
+
+def _objective(problem: EngineProblem, routes: Sequence[Sequence[int]]) -> int:
+    """Route costs plus the prizes of optional groups left unvisited, as the engine counts them."""
+    visited = {n for r in routes for n in r}
+    lost = sum(g.prize for g in problem.groups if g.prize is not None and not visited.intersection(g.nodes))
+    return lost + sum(route_cost(problem, problem.vehicles[v], r) for v, r in enumerate(routes))

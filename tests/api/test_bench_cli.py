@@ -1,0 +1,112 @@
+"""``sefer bench``: one real instance per family from the shared benchmark folder (skipped when it is absent),
+and bad input answered with one ``error:`` line and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.bench_cli import bench_app
+
+BENCHMARKS = Path(
+    os.environ.get("SEFER_BENCHMARKS_DIR", Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks")
+)
+JSON_KEYS = {"name", "engine", "bks", "value", "gap_pct", "feasible", "wall_s", "cpu_s", "routes"}
+
+runner = CliRunner()
+
+
+def _needs(folder: Path) -> Path:
+    if not folder.is_dir():
+        pytest.skip(f"benchmark folder {folder.name} is not available")
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("kind", "instance", "seconds", "customers"),
+    [("solomon", "R101", "2", 100), ("top", "p1.2.j", "1", None)],
+)
+def test_bench_runs_one_real_instance(
+    tmp_path: Path, kind: str, instance: str, seconds: str, customers: int | None
+) -> None:
+    """One real instance: exit 0, a table and a summary line, JSON with the documented keys, a checked result."""
+    folder = _needs(BENCHMARKS / kind)
+    out = tmp_path / "bench.json"
+    args = [kind, "--dir", str(folder), "--instances", instance, "--time-limit", seconds, "--json", str(out)]
+    result = runner.invoke(bench_app, args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].split()[:2] == ["instance", "engine"]
+    assert "sefer: 1 instances, 0 failures" in result.stdout
+    assert result.stderr.startswith(f"{instance} sefer: value ")
+    (row,) = json.loads(out.read_text(encoding="utf-8"))
+    assert set(row) == JSON_KEYS
+    assert (row["name"], row["engine"], row["feasible"]) == (instance, "sefer", True)
+    assert row["gap_pct"] is not None
+    visited = sorted(c for route in row["routes"] for c in route)
+    if customers is not None:
+        assert visited == list(range(1, customers + 1))
+    else:
+        assert len(visited) == len(set(visited))
+
+
+def _one_error_line(args: list[str]) -> str:
+    result = runner.invoke(bench_app, args)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:")
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def test_missing_folder_is_one_error_line(tmp_path: Path) -> None:
+    """A folder that does not exist: exit 2, one line naming it."""
+    line = _one_error_line(["solomon", "--dir", str(tmp_path / "nowhere")])
+    assert "nowhere" in line
+
+
+def test_folder_without_bks_is_one_error_line(tmp_path: Path) -> None:
+    """A folder without bks.csv: exit 2, one line naming bks.csv."""
+    assert "bks.csv" in _one_error_line(["top", "--dir", str(tmp_path)])
+
+
+def test_unknown_instance_is_one_error_line(tmp_path: Path) -> None:
+    """An instance name with no file: exit 2 before anything is solved."""
+    (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\np.2.a,2,0,made up\n", "utf-8")
+    (tmp_path / "p.2.a.txt").write_text("n 2\nm 2\ntmax 1\n0 0 0\n0 0 0\n", "utf-8")
+    assert "'p9'" in _one_error_line(["top", "--dir", str(tmp_path), "--instances", "p9"])
+
+
+def test_unknown_compare_engine_is_one_error_line(tmp_path: Path) -> None:
+    """--compare with a solver the bench does not know: exit 2, the known ones listed."""
+    (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\n", "utf-8")
+    assert "pyvrp, vroom" in _one_error_line(["top", "--dir", str(tmp_path), "--compare", "gurobi"])
+
+
+def test_non_positive_time_limit_is_one_error_line(tmp_path: Path) -> None:
+    """--time-limit 0 is refused with one line."""
+    assert "--time-limit" in _one_error_line(["solomon", "--dir", str(tmp_path), "--time-limit", "0"])
+
+
+def test_tiny_top_folder_runs_with_exit_zero(tmp_path: Path) -> None:
+    """A made-up folder with one trivial TOP instance (nothing reachable) runs and matches its BKS of 0."""
+    (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\np.2.a,2,0,made up\n", "utf-8")
+    (tmp_path / "p.2.a.txt").write_text("n 3\nm 2\ntmax 1\n0 0 0\n5 5 10\n0 0 0\n", "utf-8")
+    result = runner.invoke(bench_app, ["top", "--dir", str(tmp_path), "--time-limit", "0.5"])
+    assert result.exit_code == 0, result.stderr
+    assert "sefer: 1 instances, 0 failures, mean gap 0.00 %" in result.stdout
+
+
+def test_compare_engine_not_installed_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--compare vroom without the package installed: exit 2, one line pointing at the bench extra."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vroom" else real(name, *a))
+    (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\n", "utf-8")
+    assert "sefer[bench]" in _one_error_line(["top", "--dir", str(tmp_path), "--compare", "vroom"])

@@ -1,0 +1,114 @@
+"""The routing engine on tiny instances written here: every rule it promises holds in what it returns."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from routing.engine import Column, EngineProblem, EngineVehicle, Profile, VisitGroup, recombine, solve_once
+from routing.search import SearchParams, earliest_starts, route_cost, solve
+
+# Depot at the origin, six customers on a circle of radius 10.
+POINTS = [(0.0, 0.0)] + [(10 * math.cos(k * math.pi / 3), 10 * math.sin(k * math.pi / 3)) for k in range(6)]
+
+
+def euclid() -> np.ndarray:
+    xy = np.array(POINTS)
+    return np.ceil(np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))).astype(np.int64)
+
+
+def vrptw(**overrides: object) -> EngineProblem:
+    d = euclid()
+    fields: dict[str, object] = {
+        "n_nodes": len(POINTS),
+        "profiles": (Profile(d, d, (0,) + (5,) * 6),),
+        "vehicles": tuple(EngineVehicle(0, 0, capacity=3, latest_end=200) for _ in range(3)),
+        "groups": tuple(VisitGroup((n,), None) for n in range(1, 7)),
+        "demand": (0,) + (1,) * 6,
+        "windows": ((), ((0, 20),), ((0, 200),), ((40, 60),), ((0, 200),), ((0, 200),), ((0, 30),)),
+        "horizon": 200,
+    }
+    fields.update(overrides)
+    return EngineProblem(**fields)  # type: ignore[arg-type]
+
+
+def test_mandatory_visits_windows_and_capacity_hold() -> None:
+    """Every customer once, no route over capacity, every start inside its window."""
+    problem = vrptw()
+    solution = solve_once(problem, time_limit_s=1)
+    assert solution is not None
+    visited = sorted(n for r in solution.routes for n in r)
+    assert visited == [1, 2, 3, 4, 5, 6]
+    for v, route in enumerate(solution.routes):
+        assert len(route) <= 3
+        for node, start in zip(route, solution.starts[v], strict=True):
+            lo, hi = problem.windows[node][0]  # type: ignore[index]
+            assert lo <= start <= hi
+        assert earliest_starts(problem, problem.vehicles[v], route) is not None
+
+
+def test_prizes_with_a_route_length_limit() -> None:
+    """A team-orienteering path collects what its length allows and never exceeds it."""
+    d = euclid()
+    problem = EngineProblem(
+        n_nodes=len(POINTS),
+        profiles=(Profile(d, d, (0,) * 7),),
+        vehicles=(EngineVehicle(0, 0, max_cost=35),),
+        groups=tuple(VisitGroup((n,), 1000 * n) for n in range(1, 7)),
+        horizon=10_000,
+    )
+    solution = solve_once(problem, time_limit_s=1)
+    assert solution is not None
+    route = solution.routes[0]
+    assert route
+    assert route_cost(problem, problem.vehicles[0], route) <= 35
+
+
+def test_allowed_vehicles_and_locks_are_kept() -> None:
+    """Node 1 only on vehicle 2; node 4 locked to vehicle 0."""
+    allowed: tuple[tuple[int, ...] | None, ...] = (None, (2,), None, None, None, None, None)
+    problem = vrptw(allowed=allowed, locks=((4, 0),))
+    solution = solve_once(problem, time_limit_s=1)
+    assert solution is not None
+    assert 1 in solution.routes[2]
+    assert 4 in solution.routes[0]
+
+
+def test_initial_routes_are_a_starting_point_not_a_cage() -> None:
+    """The search starts from given routes and returns a solution at least as good."""
+    problem = vrptw()
+    initial = [[1, 2, 3], [4, 5, 6], []]
+    start_cost = sum(route_cost(problem, problem.vehicles[v], r) for v, r in enumerate(initial))
+    solution = solve_once(problem, time_limit_s=1, initial_routes=initial)
+    assert solution is not None
+    assert solution.objective <= start_cost
+
+
+def test_recombination_picks_the_cheapest_partition() -> None:
+    """Among overlapping routes, set partitioning covers each customer once at least cost."""
+    problem = vrptw()
+    vehicle = problem.vehicles[0]
+    routes = [(1, 2, 3), (4, 5, 6), (1, 2), (3, 4), (5, 6), (1, 6), (2, 3), (4, 5)]
+    columns = [Column(0, r, route_cost(problem, vehicle, r)) for r in routes]
+    chosen = recombine(problem, columns, time_limit_s=2, class_sizes={0: 3})
+    assert chosen is not None
+    assert sorted(n for c in chosen for n in c.nodes) == [1, 2, 3, 4, 5, 6]
+    best = min(
+        sum(c.cost for c in combo)
+        for combo in (
+            [columns[0], columns[1]],
+            [columns[2], columns[3], columns[4]],
+            [columns[5], columns[6], columns[7]],
+        )
+    )
+    assert sum(c.cost for c in chosen) <= best
+
+
+def test_portfolio_over_two_processes_returns_a_feasible_solution() -> None:
+    """Two worker processes plus recombination: all customers served, within capacity."""
+    problem = vrptw()
+    solution = solve(problem, SearchParams(time_limit_s=2, workers=2))
+    assert solution is not None
+    assert sorted(n for r in solution.routes for n in r) == [1, 2, 3, 4, 5, 6]
+    assert all(len(r) <= 3 for r in solution.routes)
