@@ -80,6 +80,8 @@ class SearchConfig:
     gls_lambda: float = 0.1
     extra_operators: bool = False
     """Also relocate-neighbours, cross-exchange and close-nodes LNS (slower moves, different optima)."""
+    prize_operators: bool = False
+    """Also the moves that swap visited and unvisited optional nodes (prize collecting, orienteering)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +292,14 @@ EXTRA_OPERATORS = (
     "use_global_cheapest_insertion_expensive_chain_lns",
 )
 
+PRIZE_OPERATORS = (
+    "use_relocate_and_make_active",
+    "use_exchange_and_make_active",
+    "use_extended_swap_active",
+    "use_node_pair_swap_active",
+    "use_inactive_lns",
+)
+
 
 def _search_parameters(config: SearchConfig, time_limit_s: float) -> object:
     params = pywrapcp.DefaultRoutingSearchParameters()
@@ -297,9 +307,11 @@ def _search_parameters(config: SearchConfig, time_limit_s: float) -> object:
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, config.metaheuristic)
     params.guided_local_search_lambda_coefficient = config.gls_lambda
-    if config.extra_operators:
-        for operator in EXTRA_OPERATORS:
-            setattr(params.local_search_operators, operator, optional_boolean_pb2.BOOL_TRUE)
+    operators = (EXTRA_OPERATORS if config.extra_operators else ()) + (
+        PRIZE_OPERATORS if config.prize_operators else ()
+    )
+    for operator in operators:
+        setattr(params.local_search_operators, operator, optional_boolean_pb2.BOOL_TRUE)
     return params
 
 

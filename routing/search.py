@@ -32,6 +32,14 @@ PORTFOLIO: tuple[SearchConfig, ...] = (
 )
 """Tried in this order; ``seed`` rotates it so different seeds run different searches."""
 
+ORIENTEERING_PORTFOLIO: tuple[SearchConfig, ...] = (
+    SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", prize_operators=True),
+    SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION"),
+    SearchConfig(first_solution="SEQUENTIAL_CHEAPEST_INSERTION", prize_operators=True),
+)
+"""For prize collecting: insertion-based first solutions; path-cheapest-arc and savings ignore optional nodes.
+On Chao's p4.4.m at 4.5 s this found 800-823 against 626-671 for the general portfolio's first solutions."""
+
 RECOMBINE_SHARE = 0.1
 """Share of the budget kept for recombination."""
 

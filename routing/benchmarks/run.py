@@ -20,7 +20,7 @@ from routing.benchmarks.compare import solve_with_pyvrp, solve_with_vroom
 from routing.benchmarks.solomon import SolomonInstance
 from routing.benchmarks.top import TopInstance
 from routing.engine import EngineProblem
-from routing.search import SearchParams, solve
+from routing.search import ORIENTEERING_PORTFOLIO, PORTFOLIO, SearchParams, solve
 
 Kind = Literal["solomon", "top"]
 Instance = SolomonInstance | TopInstance
@@ -178,7 +178,9 @@ def _run_one(
     errors: tuple[str, ...] = ()
     routes: Routes | None
     if engine == ENGINE:
-        solution = solve(_to_engine(inst), SearchParams(time_limit_s, workers=workers, seed=seed))
+        configs = ORIENTEERING_PORTFOLIO if kind == "top" else PORTFOLIO
+        params = SearchParams(time_limit_s, workers=workers, seed=seed, configs=configs)
+        solution = solve(_to_engine(inst), params)
         routes = None if solution is None else [list(r) for r in solution.routes]
     else:
         try:
