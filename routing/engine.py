@@ -171,13 +171,18 @@ class _Model:
         infeasible = self.problem.horizon * 4 + 1
         self.cost_cb: list[int] = []
         self.time_cb: list[int] = []
-        for profile in self.problem.profiles:
+        for p, profile in enumerate(self.problem.profiles):
             transit = profile.travel + np.asarray(profile.service, dtype=np.int64)[:, None]
             np.fill_diagonal(transit, 0)
             cost = profile.cost.copy()
             if profile.forbidden is not None:
                 transit[profile.forbidden] = infeasible
                 cost[profile.forbidden] = 0
+            # A vehicle left unused goes straight from its start to its end: that costs nothing and takes no time,
+            # even where its start and end depots are far apart (an orienteering path that cannot start at all).
+            for vehicle in self.problem.vehicles:
+                if vehicle.profile == p:
+                    transit[vehicle.start, vehicle.end] = cost[vehicle.start, vehicle.end] = 0
             self.cost_cb.append(self.routing.RegisterTransitMatrix(cost.tolist()))
             self.time_cb.append(self.routing.RegisterTransitMatrix(transit.tolist()))
         for v, vehicle in enumerate(self.problem.vehicles):

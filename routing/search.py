@@ -133,6 +133,8 @@ def _worker(
 
 
 def route_cost(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[int]) -> int:
+    if not nodes:
+        return 0
     cost = problem.profiles[vehicle.profile].cost
     path = [vehicle.start, *nodes, vehicle.end]
     return int(sum(int(cost[a, b]) for a, b in itertools.pairwise(path)))
@@ -140,6 +142,8 @@ def route_cost(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[i
 
 def earliest_starts(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[int]) -> tuple[int, ...] | None:
     """Earliest service start at each node of a route, or None when the route breaks a window or the horizon."""
+    if not nodes:
+        return ()
     profile = problem.profiles[vehicle.profile]
     now, here = vehicle.earliest_start, vehicle.start
     starts = []
