@@ -112,3 +112,19 @@ def test_portfolio_over_two_processes_returns_a_feasible_solution() -> None:
     assert solution is not None
     assert sorted(n for r in solution.routes for n in r) == [1, 2, 3, 4, 5, 6]
     assert all(len(r) <= 3 for r in solution.routes)
+
+
+def test_a_vehicle_that_cannot_start_stays_home() -> None:
+    """Start and end farther apart than the length limit: the empty path is the (feasible) answer."""
+    d = euclid()
+    problem = EngineProblem(
+        n_nodes=len(POINTS),
+        profiles=(Profile(d, d, (0,) * 7),),
+        vehicles=(EngineVehicle(1, 4, max_cost=5),),
+        groups=tuple(VisitGroup((n,), 100) for n in (0, 2, 3, 5, 6)),
+        horizon=10_000,
+    )
+    solution = solve_once(problem, time_limit_s=1)
+    assert solution is not None
+    assert solution.routes == ((),)
+    assert solution.objective == 500
