@@ -112,7 +112,8 @@ def to_engine(problem: Problem, nodes: list[_Node]) -> EngineProblem:
         candidate = problem.candidates[node.candidate]
         serving = [vehicle_index[vid] for vid in candidate.vehicle_ids]
         serving = [v for v in serving if _key(problem.vehicles[v]) == node.profile]
-        node_windows = _start_windows(problem, candidate.expected_citizens, problem.vehicles[serving[0]])
+        vehicle = problem.vehicles[serving[0]]
+        node_windows = problem.start_windows(vehicle, problem.service_min(vehicle, candidate.expected_citizens))
         windows.append(node_windows)
         allowed.append(tuple(serving) if node_windows else ())
         groups.setdefault(node.candidate, []).append(n)
@@ -163,11 +164,3 @@ def _profile(problem: Problem, nodes: list[_Node], vehicle: Vehicle) -> Profile:
         service=service,
         forbidden=forbidden,
     )
-
-
-def _start_windows(problem: Problem, citizens: int, vehicle: Vehicle) -> tuple[tuple[int, int], ...]:
-    """Start intervals (minute of week) in which the service fits the vehicle's hours on a service day."""
-    opens = vehicle.service_start_min
-    closes = vehicle.service_end_min - problem.service_min(vehicle, citizens)
-    days = [problem.day_start_min(day) for day in problem.service_dates]
-    return tuple((base + opens, base + closes) for base in days if closes >= opens)
