@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.settings import Settings
+from scheduler.calendar import BAKU
 from scheduler.domain import Network
-
-BAKU = ZoneInfo("Asia/Baku")
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -10,12 +10,12 @@ import dataclasses
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from data.models import Base, CentreRow, LegRow, PlaceRow, PlanRow, StationRow, StopRow, VehicleRow
+from scheduler.calendar import BAKU
 from scheduler.domain import (
     Fleet,
     Network,
@@ -27,9 +27,6 @@ from scheduler.domain import (
     VehicleKind,
 )
 from scheduler.plan import KPIs, Leg, Plan, Route, Stop
-
-BAKU = ZoneInfo("Asia/Baku")
-"""Plans are planned and shown in local time; the database stores UTC."""
 
 RowT = TypeVar("RowT", PlaceRow, StationRow, CentreRow, VehicleRow)
 

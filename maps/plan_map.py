@@ -10,15 +10,14 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import folium
 
 from maps.colors import CENTRE_COLOURS, CENTRE_LABELS, vehicle_colour
+from scheduler.calendar import BAKU
 from scheduler.domain import CentreStatus, Network, ServiceCentre, Vehicle, VehicleKind
 from scheduler.plan import Plan, Route, Stop
 
-BAKU = ZoneInfo("Asia/Baku")
 AZERBAIJAN_BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((38.39, 44.77), (41.91, 50.63))
 """South-west and north-east corners of the country, Naxçıvan included; the view of a plan with no stop."""
 
