@@ -69,6 +69,10 @@ class EngineProblem:
     horizon: int = 10**9
     locks: tuple[tuple[int, int], ...] = ()
     """(node, vehicle) pairs: the node is visited, by that vehicle."""
+    linked: tuple[tuple[int, ...], ...] = ()
+    """Sets of group indices visited all or none (the day-sized parts of one visit request)."""
+    at_least: tuple[tuple[tuple[int, ...], int], ...] = ()
+    """(group indices, k): at least k of these groups are visited (nights at the depot of a vehicle)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +170,7 @@ class _Model:
         self.add_visit_groups()
         self.add_allowed_vehicles()
         self.add_locks()
+        self.add_group_links()
 
     def _register_matrices(self) -> None:
         infeasible = self.problem.horizon * 4 + 1
@@ -252,6 +257,21 @@ class _Model:
     def add_locks(self) -> None:
         for node, vehicle in self.problem.locks:
             self.routing.VehicleVar(self.manager.NodeToIndex(node)).SetValue(vehicle)
+
+    def add_group_links(self) -> None:
+        """All-or-none and at-least-k constraints on whether groups are visited."""
+        solver = self.routing.solver()
+
+        def visited(g: int) -> object:
+            nodes = self.problem.groups[g].nodes
+            return solver.Sum([self.routing.ActiveVar(self.manager.NodeToIndex(n)) for n in nodes])
+
+        for linked in self.problem.linked:
+            first = visited(linked[0])
+            for g in linked[1:]:
+                solver.Add(visited(g) == first)
+        for groups, k in self.problem.at_least:
+            solver.Add(solver.Sum([visited(g) for g in groups]) >= k)
 
     def _is_depot(self, node: int) -> bool:
         return any(node in (v.start, v.end) for v in self.problem.vehicles)
@@ -361,6 +381,11 @@ def recombine(
         else:
             model.add_at_most_one(chosen)
             unvisited_cost.append(group.prize * (1 - sum(chosen)))
+    for linked in problem.linked:
+        for g in linked[1:]:
+            model.add(sum(pick[i] for i in covering.get(g, [])) == sum(pick[i] for i in covering.get(linked[0], [])))
+    for groups, k in problem.at_least:
+        model.add(sum(pick[i] for g in groups for i in covering.get(g, [])) >= k)
     for representative, size in class_sizes.items():
         model.add(sum(pick[i] for i, c in enumerate(columns) if c.vehicle == representative) <= size)
     model.minimize(sum(c.cost * pick[i] for i, c in enumerate(columns)) + sum(unvisited_cost))

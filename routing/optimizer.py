@@ -3,13 +3,16 @@
 Nodes are one depot per vehicle, then the candidate visits: one node per candidate and vehicle profile allowed
 to serve it, grouped so at most one is visited (a bus and the train keep their own service time and window).
 Time runs in minutes from Monday 00:00 over the whole week, so a vehicle serves on several days and sleeps away
-from its depot. A visit's prize is its citizens × ``Rules.citizen_value_m`` against an arc cost in metres.
+from its depot. A visit's prize is its citizens × its weight × ``Rules.citizen_value_m`` against an arc cost in
+metres. Each vehicle also has one optional "home" node per night at its own depot: skipping it (sleeping away)
+costs ``Rules.lodging_m``, and at least ``nights - max_nights_away`` of them must be visited.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -17,10 +20,10 @@ from routing.engine import EngineProblem, EngineVehicle, Profile, SearchConfig, 
 from routing.search import SearchParams, solve
 from scheduler.domain import Vehicle, VehicleKind
 from scheduler.ports import UNREACHABLE, ProgressCallback
-from scheduler.problem import NoSolution, Problem, Solution, Visit
+from scheduler.problem import HOME, NoSolution, Problem, Solution, Visit
 
-ProfileKey = tuple[VehicleKind, int, int, int]
-"""(kind, service start, service end, capacity): vehicles with equal keys share matrices."""
+ProfileKey = tuple[VehicleKind, int, int, int, tuple[date, ...]]
+"""(kind, service start, service end, capacity, maintenance days): vehicles with equal keys share nodes."""
 
 
 WEEK_PORTFOLIO = (
@@ -30,8 +33,18 @@ WEEK_PORTFOLIO = (
 """Measured on the bundled week (7 s, one core): these two beat cheapest insertion by 5-7 % in objective."""
 
 
+FIRST_PHASE_SHARE = 0.6
+"""Share of the budget spent planning the week without nights at home."""
+
+
 def _key(vehicle: Vehicle) -> ProfileKey:
-    return (vehicle.kind, vehicle.service_start_min, vehicle.service_end_min, vehicle.capacity_citizens_per_day)
+    return (
+        vehicle.kind,
+        vehicle.service_start_min,
+        vehicle.service_end_min,
+        vehicle.capacity_citizens_per_day,
+        vehicle.maintenance_dates,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +54,8 @@ class _Node:
     site_by_kind: dict[VehicleKind, str | None]
     candidate: int | None = None
     profile: ProfileKey | None = None
+    home: tuple[int, int] | None = None
+    """(vehicle, night): the vehicle back at its depot for that night."""
 
 
 class RoutingOptimizer:
@@ -50,20 +65,37 @@ class RoutingOptimizer:
         self.workers = workers
         self.seed = seed
 
-    def solve(self, problem: Problem, *, time_limit_s: float, progress: ProgressCallback | None = None) -> Solution:
+    def solve(
+        self,
+        problem: Problem,
+        *,
+        time_limit_s: float,
+        progress: ProgressCallback | None = None,
+        hint: Solution | None = None,
+    ) -> Solution:
         started = time.monotonic()
         nodes = _nodes(problem)
         engine_problem = to_engine(problem, nodes)
+        initial = None if hint is None else _initial_routes(problem, nodes, hint)
         build_s = time.monotonic() - started
+        offset = build_s
 
         def report(elapsed: float, objective: int) -> None:
             if progress is not None:
-                progress(min(1.0, (build_s + elapsed) / time_limit_s), float(objective))
+                progress(min(1.0, (offset + elapsed) / time_limit_s), float(objective))
 
-        params = SearchParams(
-            time_limit_s=max(0.5, time_limit_s - build_s), workers=self.workers, seed=self.seed, configs=WEEK_PORTFOLIO
-        )
-        result = solve(engine_problem, params, progress=report)
+        def params(seconds: float) -> SearchParams:
+            return SearchParams(max(0.5, seconds), workers=self.workers, seed=self.seed, configs=WEEK_PORTFOLIO)
+
+        if initial is None and any(n.home is not None for n in nodes):
+            # First solutions take a zero-cost night at home before the week's first stop and lose that day; so
+            # the week is first planned without nights at home, and nights at home are inserted where they pay.
+            plain = [n for n in nodes if n.home is None]  # a prefix: homes come last, node indices agree
+            seconds = (time_limit_s - build_s) * FIRST_PHASE_SHARE
+            first = solve(to_engine(problem, plain), params(seconds), progress=report)
+            initial = None if first is None else [list(route) for route in first.routes]
+            offset = time.monotonic() - started
+        result = solve(engine_problem, params(time_limit_s - offset), progress=report, initial_routes=initial)
         if result is None:
             raise NoSolution(f"no feasible week found in {time_limit_s:g} s")
         routes = []
@@ -71,21 +103,50 @@ class RoutingOptimizer:
             visits = []
             for node, start in zip(result.routes[v], result.starts[v], strict=True):
                 candidate = nodes[node].candidate
-                assert candidate is not None, "a depot inside a route"
-                visits.append(Visit(problem.candidates[candidate].id, start))
+                visits.append(Visit(HOME if candidate is None else problem.candidates[candidate].id, start))
             routes.append((vehicle.id, tuple(visits)))
         return Solution(tuple(routes), result.objective, round(time.monotonic() - started, 3))
 
 
 def _nodes(problem: Problem) -> list[_Node]:
-    nodes = [
-        _Node({kind: site if v.kind is kind else None for kind in VehicleKind})
-        for v, site in zip(problem.vehicles, problem.depot_site_ids, strict=True)
-    ]
+    def at(kind: VehicleKind, site: str | None) -> dict[VehicleKind, str | None]:
+        return {k: site if k is kind else None for k in VehicleKind}
+
+    nodes = [_Node(at(v.kind, site)) for v, site in zip(problem.vehicles, problem.depot_site_ids, strict=True)]
     for c, candidate in enumerate(problem.candidates):
-        for key in sorted({_key(problem.vehicle(vid)) for vid in candidate.vehicle_ids}):
-            nodes.append(_Node({key[0]: candidate.site_id(key[0])}, c, key))
+        for key in sorted({_key(problem.vehicle(vid)) for vid in candidate.vehicle_ids}, key=repr):
+            nodes.append(_Node(at(key[0], candidate.site_id(key[0])), c, key))
+    for v, (vehicle, site) in enumerate(zip(problem.vehicles, problem.depot_site_ids, strict=True)):
+        for night in range(len(problem.nights())):
+            nodes.append(_Node(at(vehicle.kind, site), None, _key(vehicle), (v, night)))
     return nodes
+
+
+def _initial_routes(problem: Problem, nodes: list[_Node], hint: Solution) -> list[list[int]]:
+    """A previous solution's visits as engine nodes (visits whose candidate no longer exists are dropped)."""
+    index = {c.id: i for i, c in enumerate(problem.candidates)}
+    node_of: dict[tuple[int | None, ProfileKey | None], int] = {
+        (n.candidate, n.profile): i for i, n in enumerate(nodes) if n.candidate is not None
+    }
+    home_of = {n.home: i for i, n in enumerate(nodes) if n.home is not None}
+    vehicle_index = {v.id: i for i, v in enumerate(problem.vehicles)}
+    routes: list[list[int]] = [[] for _ in problem.vehicles]
+    used: set[int] = set()
+    for vehicle_id, visits in hint.routes:
+        v = vehicle_index.get(vehicle_id)
+        if v is None:
+            continue
+        key, night = _key(problem.vehicles[v]), 0
+        for visit in visits:
+            if visit.candidate_id == HOME:
+                node = home_of.get((v, night))
+                night += 1
+            else:
+                node = node_of.get((index.get(visit.candidate_id), key))
+            if node is not None and node not in used:
+                routes[v].append(node)
+                used.add(node)
+    return routes
 
 
 def to_engine(problem: Problem, nodes: list[_Node]) -> EngineProblem:
@@ -101,10 +162,27 @@ def to_engine(problem: Problem, nodes: list[_Node]) -> EngineProblem:
         for v, vehicle in enumerate(problem.vehicles)
     )
     vehicle_index = {v.id: i for i, v in enumerate(problem.vehicles)}
-    groups: dict[int, list[int]] = {}
+    members: dict[int, list[int]] = {}
     windows: list[tuple[tuple[int, int], ...]] = []
     allowed: list[tuple[int, ...] | None] = []
+    homes: list[tuple[int, int]] = []
+    locks: list[tuple[int, int]] = []
     for n, node in enumerate(nodes):
+        if node.home is not None:
+            v, night = node.home
+            vehicle = problem.vehicles[v]
+            evening, morning = problem.nights()[night]
+            windows.append(
+                (
+                    (
+                        problem.day_start_min(evening) + vehicle.service_end_min,
+                        problem.day_start_min(morning) + vehicle.service_start_min,
+                    ),
+                )
+            )
+            allowed.append((v,))
+            homes.append((v, n))
+            continue
         if node.candidate is None or node.profile is None:
             windows.append(())
             allowed.append(None)
@@ -113,21 +191,47 @@ def to_engine(problem: Problem, nodes: list[_Node]) -> EngineProblem:
         serving = [vehicle_index[vid] for vid in candidate.vehicle_ids]
         serving = [v for v in serving if _key(problem.vehicles[v]) == node.profile]
         vehicle = problem.vehicles[serving[0]]
-        node_windows = problem.start_windows(vehicle, problem.service_min(vehicle, candidate.expected_citizens))
+        duration = problem.service_min(vehicle, candidate.expected_citizens)
+        node_windows = problem.start_windows(vehicle, duration, candidate.dates)
         windows.append(node_windows)
         allowed.append(tuple(serving) if node_windows else ())
-        groups.setdefault(node.candidate, []).append(n)
+        members.setdefault(node.candidate, []).append(n)
+        if candidate.locked:
+            locks.append((n, serving[0]))
+    value = problem.rules.citizen_value_m
+    groups = [
+        VisitGroup(
+            tuple(nodes_of),
+            None
+            if problem.candidates[c].locked
+            else round(problem.candidates[c].expected_citizens * problem.candidates[c].weight * value),
+        )
+        for c, nodes_of in members.items()
+    ]
+    group_of_candidate = {problem.candidates[c].id: g for g, c in enumerate(members)}
+    at_least = []
+    for v in range(len(problem.vehicles)):
+        first = len(groups)
+        groups += [VisitGroup((n,), problem.rules.lodging_m) for owner, n in homes if owner == v]
+        must = len(groups) - first - problem.rules.max_nights_away
+        if must > 0:
+            at_least.append((tuple(range(first, len(groups))), must))
+    linked = tuple(
+        tuple(group_of_candidate[c] for c in parts)
+        for parts in problem.linked
+        if all(c in group_of_candidate for c in parts)
+    )
     return EngineProblem(
         n_nodes=len(nodes),
         profiles=profiles,
         vehicles=vehicles,
-        groups=tuple(
-            VisitGroup(tuple(members), problem.candidates[c].expected_citizens * problem.rules.citizen_value_m)
-            for c, members in groups.items()
-        ),
+        groups=tuple(groups),
         windows=tuple(windows),
         allowed=tuple(allowed),
         horizon=latest + 1,
+        locks=tuple(locks),
+        linked=linked,
+        at_least=tuple(at_least),
     )
 
 

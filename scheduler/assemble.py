@@ -1,46 +1,31 @@
-"""Turn an optimizer's ``Solution`` into a ``Plan`` with times, legs and road or rail geometry."""
+"""Turn an optimizer's ``Solution`` into a ``Plan`` with times, legs, overnights and road or rail geometry."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from scheduler.calendar import local_datetime
+from scheduler.calendar import BAKU, local_datetime
 from scheduler.domain import VehicleKind
-from scheduler.plan import Leg, Plan, Route, Stop, compute_kpis
+from scheduler.plan import Leg, Overnight, Plan, Route, Stop, compute_kpis
 from scheduler.ports import Site, TravelModel
-from scheduler.problem import Problem, Solution
+from scheduler.problem import HOME, Problem, Solution, Visit
 
 
 def build_plan(problem: Problem, solution: Solution, travel: TravelModel) -> Plan:
-    """Stops start when the solver says; each vehicle leaves its depot just in time for its first stop."""
+    """Stops start when the solver says; a vehicle drives on right after a stop and leaves its depot (at the
+    start of the week or after a night at home) just in time for the next stop."""
     sites = {kind: {s.id: s for s in travel.sites(kind)} for kind in VehicleKind}
     routes = []
     for vehicle_id, visits in solution.routes:
         vehicle = problem.vehicle(vehicle_id)
-        kind_sites = sites[vehicle.kind]
-        stops = []
+        items: list[Stop | None] = []  # None: a night at the depot
         for visit in visits:
-            candidate = problem.candidate(visit.candidate_id)
-            site_id = candidate.site_id(vehicle.kind)
-            assert site_id is not None, f"{vehicle_id} cannot stop at {candidate.id}"
-            site: Site = kind_sites[site_id]
-            arrive = local_datetime(problem.week_start, visit.start_min)
-            stops.append(
-                Stop(
-                    vehicle_id=vehicle_id,
-                    date=arrive.date(),
-                    place_id=candidate.place_id,
-                    site_id=site_id,
-                    lat=site.lat,
-                    lon=site.lon,
-                    arrive=arrive,
-                    depart=arrive + timedelta(minutes=problem.service_min(vehicle, candidate.expected_citizens)),
-                    expected_citizens=candidate.expected_citizens,
-                )
-            )
-        stops = _merge_back_to_back(stops)
-        routes.append(Route(vehicle_id, tuple(stops), _legs(problem, vehicle_id, stops, travel)))
+            items.append(None if visit.candidate_id == HOME else _stop(problem, vehicle_id, visit, sites[vehicle.kind]))
+        items = _merge_back_to_back(items)
+        stops = tuple(item for item in items if item is not None)
+        legs = _legs(problem, vehicle_id, items, travel) if stops else ()
+        routes.append(Route(vehicle_id, stops, legs, _overnights(problem, vehicle_id, legs)))
     return Plan(
         week_start=problem.week_start,
         service_dates=problem.service_dates,
@@ -50,33 +35,60 @@ def build_plan(problem: Problem, solution: Solution, travel: TravelModel) -> Pla
     )
 
 
-def _merge_back_to_back(stops: list[Stop]) -> list[Stop]:
+def _stop(problem: Problem, vehicle_id: str, visit: Visit, kind_sites: dict[str, Site]) -> Stop:
+    vehicle = problem.vehicle(vehicle_id)
+    candidate = problem.candidate(visit.candidate_id)
+    site_id = candidate.site_id(vehicle.kind)
+    assert site_id is not None, f"{vehicle_id} cannot stop at {candidate.id}"
+    site = kind_sites[site_id]
+    arrive = local_datetime(problem.week_start, visit.start_min)
+    return Stop(
+        vehicle_id=vehicle_id,
+        date=arrive.date(),
+        place_id=candidate.place_id,
+        site_id=site_id,
+        lat=site.lat,
+        lon=site.lon,
+        arrive=arrive,
+        depart=arrive + timedelta(minutes=problem.service_min(vehicle, candidate.expected_citizens)),
+        expected_citizens=candidate.expected_citizens,
+        locked=candidate.locked,
+        request_ids=(candidate.request_id,) if candidate.request_id else (),
+    )
+
+
+def _merge_back_to_back(items: list[Stop | None]) -> list[Stop | None]:
     """Visits at the same site one right after the other are one stop for the crew and the public."""
-    merged: list[Stop] = []
-    for stop in stops:
+    merged: list[Stop | None] = []
+    for item in items:
         last = merged[-1] if merged else None
-        if last is not None and last.site_id == stop.site_id and last.depart == stop.arrive:
+        if item is not None and last is not None and last.site_id == item.site_id and last.depart == item.arrive:
             merged[-1] = replace(
-                last, depart=stop.depart, expected_citizens=last.expected_citizens + stop.expected_citizens
+                last,
+                depart=item.depart,
+                expected_citizens=last.expected_citizens + item.expected_citizens,
+                locked=last.locked or item.locked,
+                request_ids=last.request_ids + item.request_ids,
             )
         else:
-            merged.append(stop)
+            merged.append(item)
     return merged
 
 
-def _legs(problem: Problem, vehicle_id: str, stops: list[Stop], travel: TravelModel) -> tuple[Leg, ...]:
-    if not stops:
-        return ()
+def _legs(problem: Problem, vehicle_id: str, items: list[Stop | None], travel: TravelModel) -> tuple[Leg, ...]:
+    """Depot → stops (→ depot for a night → stops) → depot; ``None`` in ``items`` is a night at the depot."""
     kind = problem.vehicle(vehicle_id).kind
     depot = problem.depot_site(vehicle_id)
-    legs = []
-    origin, leave = depot, None
-    for stop in [*stops, None]:
-        target = stop.site_id if stop is not None else depot
+    legs: list[Leg] = []
+    origin, leave = depot, None  # leave None: at the depot, leaving just in time
+    for n, item in enumerate([*items, None]):
+        target = item.site_id if item is not None else depot
+        if item is None and n < len(items) and target == origin:
+            continue  # a night at home when already there
         minutes = problem.travel_min(kind, origin, target)
         if leave is None:
-            assert stop is not None
-            leave = stop.arrive - timedelta(minutes=minutes)
+            assert item is not None
+            leave = item.arrive - timedelta(minutes=minutes)
         legs.append(
             Leg(
                 vehicle_id=vehicle_id,
@@ -89,6 +101,17 @@ def _legs(problem: Problem, vehicle_id: str, stops: list[Stop], travel: TravelMo
                 path=travel.path(kind, origin, target),
             )
         )
-        if stop is not None:
-            origin, leave = stop.site_id, stop.depart
+        origin, leave = (item.site_id, item.depart) if item is not None else (depot, None)
     return tuple(legs)
+
+
+def _overnights(problem: Problem, vehicle_id: str, legs: tuple[Leg, ...]) -> tuple[Overnight, ...]:
+    """Where the vehicle is at midnight after each service date but the last: where its last leg before it ends."""
+    depot = problem.depot_site(vehicle_id)
+    out = []
+    for evening, _ in problem.nights():
+        midnight = datetime.combine(evening + timedelta(days=1), time(), tzinfo=BAKU)
+        before = [leg for leg in legs if leg.depart < midnight]
+        site = before[-1].to_site_id if before else depot
+        out.append(Overnight(vehicle_id, evening, site, site == depot))
+    return tuple(out)

@@ -1,61 +1,167 @@
-"""First demand model: how many citizens would come to a mobile stop in a place this week.
+"""Demand model: how many citizens would come to a mobile stop in a place on each service day of the week.
 
-Need grows with population and with the access deficit: the road time to the nearest open fixed ASAN centre.
+Three parts (calibration in the README, "Demand model"):
 
-Calibration (see README, "Demand model"): ASAN centres took about 61 million applications from a population of
-about 10 million over ten years, i.e. about 0.6 applications per inhabitant and year, or 1.15 % of the population
-a week. Where the nearest open centre is ``full_deficit_min`` or more away, half of that need
-(``mobile_uptake``) waits for a mobile unit; nearer, the share falls linearly to zero at a centre in town.
-With the bundled data this gives about twice the weekly capacity of the fleet, so the optimizer must choose.
+- **Flow.** ASAN centres took about 61 million applications from about 10 million people over ten years: about
+  0.6 applications per inhabitant and year. A share ``mobile_uptake`` of those living far from a fixed centre waits
+  for a mobile unit. Per service, the *access deficit* is the road time to the nearest fixed ASAN or DOST centre that
+  is open on that date and offers the service, divided by ``full_deficit_min`` (capped at 1). A place's flow on a
+  date is its population × the yearly rate ÷ 260 working days × uptake × the mean deficit over the services.
+- **Backlog.** Need left unmet carries over: each week a share ``backlog_retention`` of what waited is still
+  waiting, the week's flow joins it, and what published plans served leaves it (visit history). With no history
+  the backlog is that of a place never visited in the ``history_weeks`` looked back.
+- **Weeks since the last visit** feed equity in the problem (a place unvisited for long weighs more).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from scheduler.domain import CentreKind, CentreStatus, Network, VehicleKind
+from scheduler.domain import CentreStatus, Network, ServiceCentre, VehicleKind
 from scheduler.ports import UNREACHABLE, TravelModel
+
+WORKING_DAYS_PER_YEAR = 260
 
 
 @dataclass(frozen=True, slots=True)
 class DemandParams:
-    applications_per_person_week: float = 0.6 / 52
+    applications_per_person_year: float = 0.6
     mobile_uptake: float = 0.5
     full_deficit_min: int = 120
+    backlog_retention: float = 0.5
+    """Share of a week's unmet need still waiting a week later (the rest travels to a centre or gives up)."""
+    history_weeks: int = 8
+    """How many weeks of visit history the backlog and the weeks-since-visit look back."""
+    service_shares: Mapping[str, float] | None = None
+    """Share of applications per service code; None spreads them evenly over the network's services."""
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRecord:
+    """A past stop of a published plan: what was served where and when (the visit history)."""
+
+    place_id: str
+    date: date
+    citizens: int
 
 
 @dataclass(frozen=True, slots=True)
 class Demand:
-    """Expected citizens a week at a mobile stop in ``place_id``, and why."""
+    """Expected citizens at a mobile stop in ``place_id`` this week, and why."""
 
     place_id: str
-    weekly_citizens: int
+    daily_citizens: tuple[int, ...]
+    """Flow per service date of the week (same order as the problem's ``service_dates``)."""
+    backlog_citizens: int
+    """Need carried over from earlier weeks, after what published plans served."""
     access_min: int | None
-    """Road minutes to the nearest open ASAN centre; None when no open centre is reachable by road."""
+    """Road minutes to the nearest open fixed centre (any service) on the first service date; None: none reachable."""
     deficit: float
+    """Mean access deficit over the services on the first service date (0 = centre in town, 1 = far away)."""
+    weeks_since_visit: int | None = None
+    """Whole weeks since the last mobile visit within the history looked back; None: none in that time."""
+
+    @property
+    def weekly_citizens(self) -> int:
+        return self.backlog_citizens + sum(self.daily_citizens)
 
 
-def estimate_demand(network: Network, travel: TravelModel, params: DemandParams | None = None) -> tuple[Demand, ...]:
-    """Demand for every place with a known population, largest first."""
+def centre_open_on(centre: ServiceCentre, day: date) -> bool:
+    """Open centres with an unknown opening date count as open; a year alone counts from its 1 January."""
+    if centre.status is not CentreStatus.OPEN:
+        return False
+    text = centre.opened.strip()
+    if not text or text == "unknown":
+        return True
+    try:
+        opened = date.fromisoformat(text) if len(text) > 4 else date(int(text), 1, 1)
+    except ValueError:
+        return True
+    return opened <= day
+
+
+def estimate_demand(
+    network: Network,
+    travel: TravelModel,
+    dates: Sequence[date],
+    *,
+    history: Sequence[VisitRecord] = (),
+    params: DemandParams | None = None,
+) -> tuple[Demand, ...]:
+    """Demand for every place with a known population on each of ``dates``, largest weekly need first."""
     params = params or DemandParams()
     place_ids = tuple(p.id for p in network.places)
     matrix = travel.matrix(VehicleKind.BUS, place_ids)
-    centre_columns = sorted(
-        {
-            matrix.index(c.place_id)
-            for c in network.centres
-            if c.kind is CentreKind.ASAN and c.status is CentreStatus.OPEN
-        }
-    )
+    shares = _shares(network, params)
+    week_start = dates[0] - timedelta(days=dates[0].weekday())
     demands = []
     for row, place in enumerate(network.places):
         if not place.population:
             continue
-        times = [int(matrix.duration_min[row, col]) for col in centre_columns]
-        reachable = [t for t in times if t != UNREACHABLE]
-        access = min(reachable) if reachable else None
-        deficit = 1.0 if access is None else min(1.0, access / params.full_deficit_min)
-        weekly = place.population * params.applications_per_person_week * params.mobile_uptake * deficit
-        demands.append(Demand(place.id, math.floor(weekly), access, round(deficit, 3)))
-    return tuple(sorted((d for d in demands if d.weekly_citizens > 0), key=lambda d: -d.weekly_citizens))
+        per_day = place.population * params.applications_per_person_year / WORKING_DAYS_PER_YEAR
+        per_day *= params.mobile_uptake
+        minutes = {pid: int(matrix.duration_min[row, col]) for col, pid in enumerate(place_ids)}
+        deficits = [_deficit(network, minutes, day, shares, params) for day in dates]
+        daily = tuple(math.floor(per_day * deficit) for deficit, _ in deficits)
+        weekly_flow = per_day * 5 * (sum(d for d, _ in deficits) / len(deficits))
+        served = _served_by_week(history, place.id, week_start, params.history_weeks)
+        backlog = 0.0
+        for week in range(params.history_weeks, 0, -1):
+            backlog = max(0.0, backlog * params.backlog_retention + weekly_flow - served.get(week, 0))
+        backlog *= params.backlog_retention
+        demand = Demand(
+            place_id=place.id,
+            daily_citizens=daily,
+            backlog_citizens=math.floor(backlog),
+            access_min=deficits[0][1],
+            deficit=round(deficits[0][0], 3),
+            weeks_since_visit=min(served) if served else None,
+        )
+        if demand.weekly_citizens > 0:
+            demands.append(demand)
+    return tuple(sorted(demands, key=lambda d: -d.weekly_citizens))
+
+
+def _shares(network: Network, params: DemandParams) -> dict[str, float]:
+    if params.service_shares is not None:
+        total = sum(params.service_shares.values())
+        return {code: share / total for code, share in params.service_shares.items()}
+    codes = [s.code for s in network.services] or sorted({c for centre in network.centres for c in centre.services})
+    return {code: 1 / len(codes) for code in codes}
+
+
+def _deficit(
+    network: Network, minutes_from: Mapping[str, int], day: date, shares: Mapping[str, float], params: DemandParams
+) -> tuple[float, int | None]:
+    """Mean deficit over the services on ``day``, and the minutes to the nearest centre open that day."""
+    nearest_any: int | None = None
+    deficit = 0.0
+    minutes_to: dict[str, int] = {}
+    for centre in network.centres:
+        if not centre_open_on(centre, day):
+            continue
+        minutes = minutes_from.get(centre.place_id, UNREACHABLE)
+        if minutes == UNREACHABLE:
+            continue
+        nearest_any = minutes if nearest_any is None else min(nearest_any, minutes)
+        for code in centre.services:
+            minutes_to[code] = min(minutes, minutes_to.get(code, minutes))
+    for code, share in shares.items():
+        nearest = minutes_to.get(code)
+        deficit += share * (1.0 if nearest is None else min(1.0, nearest / params.full_deficit_min))
+    return deficit, nearest_any
+
+
+def _served_by_week(history: Sequence[VisitRecord], place_id: str, week_start: date, weeks: int) -> dict[int, int]:
+    """Citizens served in ``place_id`` per week back (1 = the week before ``week_start``), within ``weeks``."""
+    served: dict[int, int] = {}
+    for record in history:
+        if record.place_id != place_id or record.date >= week_start:
+            continue
+        back = (week_start - record.date).days // 7 + 1
+        if back <= weeks:
+            served[back] = served.get(back, 0) + record.citizens
+    return served

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 
@@ -128,6 +129,11 @@ class Vehicle:
     """Minutes after local midnight at which service may start (e.g. 540 = 09:00)."""
     service_end_min: int
     services: tuple[str, ...]
+    maintenance_dates: tuple[date, ...] = ()
+    """Days the vehicle is in the workshop: it serves nobody."""
+
+    def offers(self, services: tuple[str, ...]) -> bool:
+        return set(services) <= set(self.services)
 
 
 @dataclass(frozen=True, slots=True)

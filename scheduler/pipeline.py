@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from scheduler.assemble import build_plan
 from scheduler.calendar import service_dates
-from scheduler.demand import DemandParams, estimate_demand
+from scheduler.demand import DemandParams, VisitRecord, estimate_demand
 from scheduler.domain import Fleet, Network
+from scheduler.explain import due_missed, explain_unserved
 from scheduler.plan import Plan
 from scheduler.ports import ProgressCallback, TravelModel
-from scheduler.problem import Optimizer, Problem, Rules, build_problem
+from scheduler.problem import Lock, Optimizer, Problem, Rules, Solution, build_problem
+from scheduler.requests import VisitRequest
 from scheduler.validator import Violation, validate
 
 
@@ -27,6 +29,7 @@ class PlanningParams:
 class PlanningResult:
     plan: Plan
     problem: Problem
+    solution: Solution
     violations: tuple[Violation, ...]
 
 
@@ -39,11 +42,16 @@ def plan_week(
     travel: TravelModel,
     optimizer: Optimizer,
     params: PlanningParams | None = None,
+    requests: Sequence[VisitRequest] = (),
+    history: Sequence[VisitRecord] = (),
+    locks: Sequence[Lock] = (),
+    previous: Solution | None = None,
     progress: ProgressCallback | None = None,
 ) -> PlanningResult:
+    """Plan one week. ``previous`` (the week's last solution) is the starting point when re-optimising."""
     params = params or PlanningParams()
     dates = service_dates(week_start, holidays)
-    demand = estimate_demand(network, travel, params.demand)
+    demand = estimate_demand(network, travel, dates, history=history, params=params.demand)
     problem = build_problem(
         network=network,
         fleet=fleet,
@@ -52,7 +60,10 @@ def plan_week(
         week_start=week_start,
         service_dates=dates,
         rules=params.rules,
+        requests=requests,
+        locks=locks,
     )
-    solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress)
+    solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress, hint=previous)
     plan = build_plan(problem, solution, travel)
-    return PlanningResult(plan, problem, validate(plan, problem=problem, network=network))
+    plan = replace(plan, unserved=explain_unserved(problem, plan), due_missed=due_missed(problem, plan))
+    return PlanningResult(plan, problem, solution, validate(plan, problem=problem, network=network))

@@ -11,6 +11,7 @@ from typing import Any
 
 from scheduler.domain import Vehicle
 from scheduler.ports import LatLon
+from scheduler.requests import Unserved
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,18 @@ class Stop:
     depart: datetime
     expected_citizens: int
     locked: bool = False
+    request_ids: tuple[str, ...] = ()
+    """The visit requests this stop serves."""
+
+
+@dataclass(frozen=True, slots=True)
+class Overnight:
+    """Where a vehicle sleeps in the night after ``date``; away from its depot costs lodging."""
+
+    vehicle_id: str
+    date: date
+    site_id: str
+    at_depot: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,7 @@ class Route:
     vehicle_id: str
     stops: tuple[Stop, ...]
     legs: tuple[Leg, ...]
+    overnights: tuple[Overnight, ...] = ()
 
     @property
     def distance_m(self) -> int:
@@ -79,6 +93,10 @@ class Plan:
     vehicles: tuple[Vehicle, ...]
     routes: tuple[Route, ...]
     kpis: KPIs
+    unserved: tuple[Unserved, ...] = ()
+    """Visit requests the plan does not serve, each with its reason."""
+    due_missed: tuple[str, ...] = ()
+    """Places due under the minimum visit frequency that the plan leaves out."""
 
     @property
     def stops(self) -> tuple[Stop, ...]:
@@ -142,9 +160,25 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "depart": s.depart.isoformat(),
                 "expected_citizens": s.expected_citizens,
                 "locked": s.locked,
+                "request_ids": list(s.request_ids),
             }
             for s in plan.stops
         ],
+        "overnights": [
+            {"vehicle_id": o.vehicle_id, "date": o.date.isoformat(), "site_id": o.site_id, "at_depot": o.at_depot}
+            for route in plan.routes
+            for o in route.overnights
+        ],
+        "unserved_requests": [
+            {
+                "request_id": u.request_id,
+                "reason": u.reason.value,
+                "message": u.message,
+                "displaced_by": list(u.displaced_by),
+            }
+            for u in plan.unserved
+        ],
+        "due_missed": list(plan.due_missed),
         "legs": [
             {
                 "vehicle_id": leg.vehicle_id,

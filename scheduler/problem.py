@@ -1,8 +1,10 @@
 """The weekly problem: candidate visits, the fleet, travel matrices and the rules, fixed before the solve.
 
-A place whose weekly demand exceeds one vehicle-day is split into several candidate visits ("slots") of at most
-one day's capacity each, so the solver can send one vehicle for several days, or several vehicles.
-Times are minutes after local midnight of the Monday that starts the week ("minute of week").
+Background demand is cut into half-day candidate visits ("slots"), so the solver can send one vehicle for several
+days, or several vehicles. A visit request becomes its own candidate (day-sized parts, served all or none) on the
+days of its window, for the vehicles offering all its services, weighted by priority. A locked stop becomes a
+mandatory candidate for its vehicle and day. Times are minutes after local midnight of the Monday that starts the
+week ("minute of week").
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Protocol
 
 from scheduler.demand import Demand
 from scheduler.domain import Fleet, Network, Vehicle, VehicleKind
 from scheduler.ports import UNREACHABLE, ProgressCallback, Site, TravelMatrix, TravelModel
+from scheduler.requests import Priority, VisitRequest
 
 MINUTES_PER_DAY = 1440
 
@@ -35,6 +39,37 @@ class Rules:
     slot_citizens: int = 50
     """Demand is cut into visits of this size: two make a bus's full day, one a half day."""
     min_slot_citizens: int = 10
+    daily_drive_limit_min: int = 9 * 60
+    """Driving per calendar day (the AETR 9-hour daily limit, to which Azerbaijan is a party)."""
+    max_nights_away: int = 4
+    """Nights a vehicle may sleep away from its depot in one week."""
+    lodging_m: int = 30_000
+    """A night away (crew lodging, guarding the vehicle) costs as much as this many metres of driving."""
+    train_catchment_km: float = 25.0
+    """The train at a station serves the places whose centre lies within this distance."""
+    request_weight: tuple[tuple[Priority, float], ...] = ((Priority.NORMAL, 3.0), (Priority.URGENT, 6.0))
+    """A requested citizen weighs this many times a background citizen."""
+    equity_per_week: float = 0.05
+    """A place's citizens weigh 5 % more per week since its last visit ..."""
+    equity_cap_weeks: int = 8
+    """... up to this many weeks (also the weight of a place with no visit in the history)."""
+    min_visit_every_weeks: int | None = None
+    """When set, a place not visited for this many weeks minus one is due this week: its first slot weighs
+    ``due_weight`` times more, and the plan reports every due place it leaves out."""
+    due_weight: float = 5.0
+
+    def weight_of(self, priority: Priority) -> float:
+        return dict(self.request_weight)[priority]
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """A planner's lock: ``vehicle_id`` serves ``place_id`` on ``date`` (``citizens`` from the locked stop)."""
+
+    vehicle_id: str
+    date: date
+    place_id: str
+    citizens: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +83,13 @@ class CandidateVisit:
     bus_site_id: str | None
     train_site_id: str | None
     vehicle_ids: tuple[str, ...]
+    dates: tuple[date, ...] = ()
+    """Service dates the visit may fall on; empty means any service date of the week."""
+    weight: float = 1.0
+    """Value of one of its citizens against a background citizen (requests, equity, due places)."""
+    request_id: str | None = None
+    locked: bool = False
+    """A locked stop: it must be served, by its only vehicle, on its only date."""
 
     def site_id(self, kind: VehicleKind) -> str | None:
         return self.bus_site_id if kind is VehicleKind.BUS else self.train_site_id
@@ -65,6 +107,9 @@ class Problem:
     train_matrix: TravelMatrix
     demand: tuple[Demand, ...]
     rules: Rules
+    requests: tuple[VisitRequest, ...] = ()
+    linked: tuple[tuple[str, ...], ...] = ()
+    """Candidate ids served all or none (the parts of one request larger than a vehicle-day)."""
 
     def matrix(self, kind: VehicleKind) -> TravelMatrix:
         return self.bus_matrix if kind is VehicleKind.BUS else self.train_matrix
@@ -85,10 +130,15 @@ class Problem:
         window = vehicle.service_end_min - vehicle.service_start_min
         return math.ceil(citizens * window / vehicle.capacity_citizens_per_day)
 
-    def start_windows(self, vehicle: Vehicle, duration_min: int) -> tuple[tuple[int, int], ...]:
-        """Intervals (minute of week) in which a service of ``duration_min`` may start on a service day."""
+    def start_windows(
+        self, vehicle: Vehicle, duration_min: int, dates: Sequence[date] = ()
+    ) -> tuple[tuple[int, int], ...]:
+        """Intervals (minute of week) in which a service of ``duration_min`` may start: a service day among
+        ``dates`` (all when empty) that is not one of the vehicle's maintenance days."""
         windows = []
         for day in self.service_dates:
+            if (dates and day not in dates) or day in vehicle.maintenance_dates:
+                continue
             base = self.day_start_min(day)
             latest = vehicle.service_end_min - duration_min
             if latest >= vehicle.service_start_min:
@@ -105,7 +155,12 @@ class Problem:
 
     @property
     def demand_citizens(self) -> int:
-        return sum(d.weekly_citizens for d in self.demand)
+        """Background demand plus requested citizens: the ceiling of what a plan can serve."""
+        return sum(d.weekly_citizens for d in self.demand) + sum(r.expected_citizens for r in self.requests)
+
+    def nights(self) -> tuple[tuple[date, date], ...]:
+        """Consecutive service dates: a vehicle sleeps somewhere between them."""
+        return tuple(pairwise(self.service_dates))
 
     def vehicle(self, vehicle_id: str) -> Vehicle:
         for v in self.vehicles:
@@ -123,9 +178,14 @@ class Problem:
         raise KeyError(candidate_id)
 
 
+HOME = "@depot"
+"""The ``candidate_id`` of a night at the vehicle's own depot (no service, no lodging)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """A candidate visit served by a vehicle, service starting at ``start_min`` (minute of week)."""
+    """A candidate visit served by a vehicle, service starting at ``start_min`` (minute of week); or, with
+    ``candidate_id == HOME``, the vehicle back at its depot for the night, arriving by ``start_min``."""
 
     candidate_id: str
     start_min: int
@@ -151,16 +211,25 @@ class Optimizer(Protocol):
         *,
         time_limit_s: float,
         progress: ProgressCallback | None = None,
-    ) -> Solution: ...
+        hint: Solution | None = None,
+    ) -> Solution:
+        """The best week found; ``hint`` (a previous solution) is where the search starts, for stability."""
+        ...
 
 
-def _station_for_place(place_id: str, train_sites: Sequence[Site], network: Network) -> str | None:
-    """The station nearest to the place centre among those serving the place."""
+def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine, mean Earth radius): catchments are tens of km, where it is exact enough."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+def _station_for_place(place_id: str, train_sites: Sequence[Site], network: Network, catchment_km: float) -> str | None:
+    """The station nearest to the place centre, if it lies within the train's catchment."""
     place = network.place(place_id)
-    serving = [s for s in train_sites if s.place_id == place_id]
-    if not serving:
-        return None
-    return min(serving, key=lambda s: (s.lat - place.lat) ** 2 + (s.lon - place.lon) ** 2).id
+    near = [(km_between((s.lat, s.lon), (place.lat, place.lon)), s.id) for s in train_sites]
+    near = [(km, sid) for km, sid in near if km <= catchment_km]
+    return min(near)[1] if near else None
 
 
 def build_problem(
@@ -172,8 +241,10 @@ def build_problem(
     week_start: date,
     service_dates: tuple[date, ...],
     rules: Rules | None = None,
+    requests: Sequence[VisitRequest] = (),
+    locks: Sequence[Lock] = (),
 ) -> Problem:
-    """Split demand into candidate visits and decide which vehicle may serve each (reachability, rails only)."""
+    """Candidate visits from demand, requests and locks, each with the vehicles that may serve it."""
     rules = rules or Rules()
     bus_sites = travel.sites(VehicleKind.BUS)
     train_sites = travel.sites(VehicleKind.TRAIN)
@@ -183,8 +254,10 @@ def build_problem(
         (v.depot_station_id or "") if v.kind is VehicleKind.TRAIN else v.depot_place_id for v in fleet.vehicles
     )
     bus_site_ids = {s.id for s in bus_sites}
-    slot_size = rules.slot_citizens
-    max_slots = len(service_dates) * max(v.capacity_citizens_per_day for v in fleet.vehicles) // slot_size
+
+    def sites_of(place_id: str) -> tuple[str | None, str | None]:
+        bus = place_id if place_id in bus_site_ids else None
+        return bus, _station_for_place(place_id, train_sites, network, rules.train_catchment_km)
 
     def reaches(vehicle: Vehicle, depot: str, site: str | None) -> bool:
         if site is None:
@@ -194,24 +267,86 @@ def build_problem(
             return False
         return int(matrix.duration_min[matrix.index(depot), matrix.index(site)]) != UNREACHABLE
 
-    candidates = []
-    for d in demand:
-        bus_site = d.place_id if d.place_id in bus_site_ids else None
-        train_site = _station_for_place(d.place_id, train_sites, network)
-        allowed = tuple(
+    def capable(place_id: str, services: tuple[str, ...] = ()) -> tuple[str, ...]:
+        bus_site, train_site = sites_of(place_id)
+        return tuple(
             v.id
             for v, depot in zip(fleet.vehicles, depot_sites, strict=True)
-            if reaches(v, depot, bus_site if v.kind is VehicleKind.BUS else train_site)
+            if v.offers(services) and reaches(v, depot, bus_site if v.kind is VehicleKind.BUS else train_site)
         )
+
+    candidates: list[CandidateVisit] = []
+    linked: list[tuple[str, ...]] = []
+    locked_citizens: dict[str, int] = {}
+    for n, lock in enumerate(locks):
+        bus_site, train_site = sites_of(lock.place_id)
+        candidates.append(
+            CandidateVisit(
+                f"{lock.place_id}@lock{n + 1}",
+                lock.place_id,
+                0,
+                lock.citizens,
+                bus_site,
+                train_site,
+                (lock.vehicle_id,),
+                dates=(lock.date,),
+                locked=True,
+            )
+        )
+        locked_citizens[lock.place_id] = locked_citizens.get(lock.place_id, 0) + lock.citizens
+    for request in requests:
+        dates = tuple(d for d in service_dates if request.covers(d))
+        allowed = capable(request.place_id, request.services)
+        if not dates or not allowed:
+            continue  # explained as unserved after the solve
+        bus_site, train_site = sites_of(request.place_id)
+        day_size = max(fleet.vehicle(v).capacity_citizens_per_day for v in allowed)
+        parts = []
+        for k in range(math.ceil(request.expected_citizens / day_size)):
+            citizens = min(day_size, request.expected_citizens - k * day_size)
+            parts.append(f"{request.place_id}@{request.id}#{k + 1}")
+            candidates.append(
+                CandidateVisit(
+                    parts[-1],
+                    request.place_id,
+                    k + 1,
+                    citizens,
+                    bus_site,
+                    train_site,
+                    allowed,
+                    dates=dates,
+                    weight=rules.weight_of(request.priority),
+                    request_id=request.id,
+                )
+            )
+        if len(parts) > 1:
+            linked.append(tuple(parts))
+    slot_size = rules.slot_citizens
+    max_slots = len(service_dates) * max(v.capacity_citizens_per_day for v in fleet.vehicles) // slot_size
+    for d in demand:
+        allowed = capable(d.place_id)
         if not allowed:
             continue
-        slots = min(math.ceil(d.weekly_citizens / slot_size), max_slots)
-        for k in range(slots):
-            citizens = min(slot_size, d.weekly_citizens - k * slot_size)
+        bus_site, train_site = sites_of(d.place_id)
+        weeks = rules.equity_cap_weeks if d.weeks_since_visit is None else d.weeks_since_visit
+        weight = 1.0 + rules.equity_per_week * min(weeks, rules.equity_cap_weeks)
+        due = rules.min_visit_every_weeks is not None and weeks >= rules.min_visit_every_weeks - 1
+        citizens_left = d.weekly_citizens - locked_citizens.get(d.place_id, 0)
+        for k in range(min(math.ceil(max(0, citizens_left) / slot_size), max_slots)):
+            citizens = min(slot_size, citizens_left - k * slot_size)
             if citizens < rules.min_slot_citizens:
                 break
             candidates.append(
-                CandidateVisit(f"{d.place_id}#{k + 1}", d.place_id, k + 1, citizens, bus_site, train_site, allowed)
+                CandidateVisit(
+                    f"{d.place_id}#{k + 1}",
+                    d.place_id,
+                    k + 1,
+                    citizens,
+                    bus_site,
+                    train_site,
+                    allowed,
+                    weight=weight * (rules.due_weight if due and k == 0 else 1.0),
+                )
             )
     return Problem(
         week_start=week_start,
@@ -223,4 +358,6 @@ def build_problem(
         train_matrix=train_matrix,
         demand=demand,
         rules=rules,
+        requests=tuple(requests),
+        linked=tuple(linked),
     )

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import pairwise
 
 from scheduler.calendar import local_datetime
 from scheduler.domain import Network, Vehicle, VehicleKind
-from scheduler.plan import Plan, Stop
+from scheduler.plan import Plan, Route, Stop
 from scheduler.ports import UNREACHABLE
-from scheduler.problem import Problem
+from scheduler.problem import Problem, km_between
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,9 @@ def validate(plan: Plan, *, problem: Problem, network: Network) -> tuple[Violati
         for stop in route.stops:
             found.extend(_check_stop(stop, vehicle, problem, network))
         found.extend(_check_sequence(route.stops, vehicle, problem))
+        found.extend(_check_days(route, vehicle, problem))
     found.extend(_check_demand(plan, problem))
+    found.extend(_check_locks(plan, problem))
     return tuple(found)
 
 
@@ -52,6 +54,20 @@ def _check_stop(stop: Stop, vehicle: Vehicle, problem: Problem, network: Network
         return out
     if stop.date not in problem.service_dates:
         fail("not_a_service_day", "not a service day (weekend, holiday or outside the week)")
+    if stop.date in vehicle.maintenance_dates:
+        fail("maintenance_day", "the vehicle is in maintenance that day")
+    requests = {r.id: r for r in problem.requests}
+    for rid in stop.request_ids:
+        request = requests.get(rid)
+        if request is None:
+            fail("unknown_request", f"no request {rid}")
+            continue
+        if not vehicle.offers(request.services):
+            fail("services", f"request {rid} needs {', '.join(request.services)}; the vehicle does not offer all")
+        if not request.covers(stop.date):
+            fail("request_window", f"request {rid} asks for {request.window_start}..{request.window_end}")
+        if request.place_id != stop.place_id:
+            fail("request_place", f"request {rid} is for {request.place_id}")
     day = local_datetime(stop.date, 0)
     opens = day + timedelta(minutes=vehicle.service_start_min)
     closes = day + timedelta(minutes=vehicle.service_end_min)
@@ -62,8 +78,14 @@ def _check_stop(stop: Stop, vehicle: Vehicle, problem: Problem, network: Network
     if stop.expected_citizens > vehicle.capacity_citizens_per_day * served_min / window_min + 1:
         fail("capacity", f"{stop.expected_citizens} citizens do not fit in {served_min:.0f} minutes")
     if vehicle.kind is VehicleKind.TRAIN:
-        if not any(s.id == stop.site_id for s in network.stations):
+        station = next((s for s in network.stations if s.id == stop.site_id), None)
+        if station is None:
             fail("train_off_rail", f"the train can only stop at a station, not at {stop.site_id}")
+        else:
+            place = network.place(stop.place_id)
+            km = km_between((station.lat, station.lon), (place.lat, place.lon))
+            if km > problem.rules.train_catchment_km:
+                fail("train_catchment", f"{station.id} is {km:.0f} km from {place.id}, outside the catchment")
     else:
         if stop.site_id != stop.place_id:
             fail("bus_site", f"a bus stops at the place centre, not at {stop.site_id}")
@@ -112,6 +134,44 @@ def _check_sequence(stops: tuple[Stop, ...], vehicle: Vehicle, problem: Problem)
     return out
 
 
+def _check_days(route: Route, vehicle: Vehicle, problem: Problem) -> list[Violation]:
+    """Driving per calendar day, and nights away from the depot (recounted from the legs, not the overnights)."""
+    out: list[Violation] = []
+    driving: dict[date, int] = defaultdict(int)
+    for leg in route.legs:
+        driving[leg.depart.date()] += leg.duration_min
+    if vehicle.kind is VehicleKind.BUS:
+        for day, minutes in sorted(driving.items()):
+            if minutes > problem.rules.daily_drive_limit_min:
+                out.append(Violation("daily_drive", vehicle.id, f"{vehicle.id} drives {minutes} min on {day}"))
+    depot = problem.depot_site(vehicle.id)
+    away = 0
+    for evening, _ in problem.nights():
+        midnight = local_datetime(evening + timedelta(days=1), 0)
+        before = [leg for leg in route.legs if leg.depart < midnight]
+        if before and before[-1].to_site_id != depot:
+            away += 1
+    if away > problem.rules.max_nights_away:
+        out.append(
+            Violation(
+                "nights_away",
+                vehicle.id,
+                f"{vehicle.id} sleeps away {away} nights (at most {problem.rules.max_nights_away})",
+            )
+        )
+    return out
+
+
+def _check_locks(plan: Plan, problem: Problem) -> list[Violation]:
+    """Every locked stop is in the plan: same vehicle, same date, same place."""
+    kept = {(s.vehicle_id, s.date, s.place_id) for s in plan.stops}
+    return [
+        Violation("lock", c.vehicle_ids[0], f"locked {c.vehicle_ids[0]} at {c.place_id} on {c.dates[0]} is missing")
+        for c in problem.candidates
+        if c.locked and (c.vehicle_ids[0], c.dates[0], c.place_id) not in kept
+    ]
+
+
 def _travel(problem: Problem, kind: VehicleKind, origin: str, target: str) -> int | None:
     matrix = problem.matrix(kind)
     if origin not in matrix.site_ids or target not in matrix.site_ids:
@@ -121,8 +181,15 @@ def _travel(problem: Problem, kind: VehicleKind, origin: str, target: str) -> in
 
 
 def _check_demand(plan: Plan, problem: Problem) -> list[Violation]:
-    """No place is promised more citizens than its demand for the week."""
-    demand = {d.place_id: d.weekly_citizens for d in problem.demand}
+    """No place is promised more citizens than its demand for the week, requests and locked stops included."""
+    demand: dict[str, int] = defaultdict(int)
+    for d in problem.demand:
+        demand[d.place_id] += d.weekly_citizens
+    for r in problem.requests:
+        demand[r.place_id] += r.expected_citizens
+    for c in problem.candidates:
+        if c.locked:
+            demand[c.place_id] += max(0, c.expected_citizens)
     served: dict[str, int] = defaultdict(int)
     for stop in plan.stops:
         served[stop.place_id] += stop.expected_citizens

@@ -82,7 +82,7 @@ def test_train_away_from_a_station_is_flagged() -> None:
 
 def test_too_many_citizens_for_the_time_is_flagged() -> None:
     """More citizens than the vehicle can serve in the stop's duration breaks capacity (and demand)."""
-    assert {"capacity", "demand"} <= codes(with_stop(hand_plan(), "TRAIN-01", 0, expected_citizens=700))
+    assert {"capacity", "demand"} <= codes(with_stop(hand_plan(), "TRAIN-01", 0, expected_citizens=5000))
 
 
 def test_impossible_travel_is_flagged() -> None:
