@@ -18,7 +18,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.bench_cli import bench_app
-from api.planning import StoredPlan, plan_and_store
+from api.planner_cli import plan_exists, register
+from api.planning import StoredPlan, UnknownPlan, plan_and_store
 from api.settings import get_settings
 from data.bundled import DataError, load_fleet, load_network
 from data.db import DatabaseUnavailable, make_engine, make_session_factory, migrate
@@ -36,7 +37,7 @@ log = logging.getLogger("sefer")
 
 T = TypeVar("T")
 
-EXPECTED_ERRORS = (WeekError, DataError, DatabaseUnavailable, OSError)
+EXPECTED_ERRORS = (WeekError, DataError, DatabaseUnavailable, OSError, UnknownPlan)
 
 TimeLimit = Annotated[float, typer.Option("--time-limit", min=1.0, help="Solver time budget in seconds.")]
 OutDir = Annotated[Path, typer.Option("--out", help="Folder for plan.json and plan.html.")]
@@ -93,23 +94,25 @@ def _progress(time_limit_s: float) -> Iterator[Callable[[float, float | None], N
             bar.update(task, completed=time_limit_s)
 
 
-def _run(week_start: date, time_limit_s: float, out_dir: Path) -> None:
+def _run(week_start: date | None, time_limit_s: float, out_dir: Path, reoptimize: int | None = None) -> None:
     settings = get_settings()
     network = _guard(lambda: load_network(settings.data_dir))
     fleet = _guard(lambda: load_fleet(settings.data_dir))
     engine = _guard(lambda: make_engine(settings.database_url))
     try:
         _guard(lambda: migrate(engine))
-        err.print(f"planning the week of {week_start.isoformat()} for {len(fleet.vehicles)} vehicles")
+        what = f"re-optimising plan {reoptimize}" if week_start is None else f"planning the week of {week_start}"
+        err.print(f"{what} for {len(fleet.vehicles)} vehicles")
         with _progress(time_limit_s) as report:
             stored = _guard(
                 lambda: plan_and_store(
                     sessions=make_session_factory(engine),
                     network=network,
                     fleet=fleet,
-                    week_start=week_start,
+                    week_start=week_start or date.min,
                     time_limit_s=time_limit_s,
                     progress=report,
+                    reoptimize=reoptimize,
                 )
             )
     finally:
@@ -157,6 +160,17 @@ def _print_kpis(stored: StoredPlan, network: Network, out_dir: Path) -> None:
     for name, value in rows:
         table.add_row(name, value)
     out.print(table)
+    if stored.changes is not None:
+        c = stored.changes
+        out.print(
+            f"changes against plan: {c.kept} stops kept, {c.removed} removed, {c.added} added ({c.changed} changed)"
+        )
+    for unserved in plan.unserved:
+        out.print(
+            f"unserved request {unserved.request_id}: {unserved.reason.value}: {unserved.message}", highlight=False
+        )
+    for place_id in plan.due_missed:
+        out.print(f"due place not visited: {place_id}", highlight=False)
     for violation in stored.result.violations[:20]:
         err.print(f"violation {violation.code}: {violation.message}", highlight=False)
 
@@ -178,6 +192,18 @@ def plan(
 
 
 @app.command()
+def reoptimize(
+    plan_id: Annotated[int, typer.Argument(help="The stored plan to start from; its locked stops are kept.")],
+    out_dir: OutDir = Path("out"),
+    time_limit_s: TimeLimit = 30.0,
+) -> None:
+    """Re-plan a stored week with today's requests and maintenance, keeping locked stops and changing few others."""
+    if not plan_exists(plan_id):
+        raise _fail(f"no plan {plan_id}")
+    _run(None, time_limit_s, out_dir, reoptimize=plan_id)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
@@ -191,6 +217,9 @@ def serve(
     _guard(lambda: load_network(settings.data_dir))
     _guard(lambda: make_engine(settings.database_url).dispose())
     uvicorn.run(create_app(), host=host, port=port)
+
+
+register(app)
 
 
 def main() -> None:

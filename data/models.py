@@ -140,6 +140,14 @@ class PlanRow(Base):
     route_vehicle_ids: Mapped[list[Any]] = mapped_column(JSON)
     """The vehicle of each route, in route order (a route may have no stops)."""
     kpis: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Set when a planner publishes the plan; published plans make the visit history."""
+    unserved: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """Unserved requests: ``{"request_id", "reason", "message", "displaced_by"}`` objects."""
+    due_missed: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """Places due under the minimum visit frequency that the plan leaves out."""
+    overnights: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """Where each vehicle sleeps: ``{"vehicle_id", "date", "site_id", "at_depot"}`` objects."""
 
 
 class StopRow(Base):
@@ -163,6 +171,8 @@ class StopRow(Base):
     depart: Mapped[datetime] = mapped_column(UTCDateTime)
     expected_citizens: Mapped[int] = mapped_column(Integer)
     locked: Mapped[bool] = mapped_column(Boolean)
+    request_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """The visit requests the stop serves."""
 
 
 class LegRow(Base):
@@ -182,3 +192,28 @@ class LegRow(Base):
     duration_min: Mapped[int] = mapped_column(Integer)
     path: Mapped[list[Any]] = mapped_column(JSON)
     """The polyline as a JSON list of ``[lat, lon]`` pairs."""
+
+
+class VisitRequestRow(Base):
+    __tablename__ = "visit_requests"
+    __table_args__ = (Index("ix_visit_requests_window", "window_start", "window_end"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    office: Mapped[str | None] = mapped_column(String(), nullable=True)
+    place_id: Mapped[str] = mapped_column(ForeignKey("places.id"))
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    expected_citizens: Mapped[int] = mapped_column(Integer)
+    services: Mapped[list[Any]] = mapped_column(JSON)
+    priority: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    """submitted, scheduled, declined, done or cancelled."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MaintenanceRow(Base):
+    __tablename__ = "maintenance_days"
+
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.id"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)

@@ -7,6 +7,7 @@ transaction. Timestamps go in as aware datetimes and are stored as UTC; plans co
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -14,8 +15,20 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from data.models import Base, CentreRow, LegRow, PlaceRow, PlanRow, StationRow, StopRow, VehicleRow
+from data.models import (
+    Base,
+    CentreRow,
+    LegRow,
+    MaintenanceRow,
+    PlaceRow,
+    PlanRow,
+    StationRow,
+    StopRow,
+    VehicleRow,
+    VisitRequestRow,
+)
 from scheduler.calendar import BAKU
+from scheduler.demand import VisitRecord
 from scheduler.domain import (
     Fleet,
     Network,
@@ -26,7 +39,8 @@ from scheduler.domain import (
     Vehicle,
     VehicleKind,
 )
-from scheduler.plan import KPIs, Leg, Plan, Route, Stop
+from scheduler.plan import KPIs, Leg, Overnight, Plan, Route, Stop
+from scheduler.requests import Priority, Reason, Unserved, VisitRequest
 
 RowT = TypeVar("RowT", PlaceRow, StationRow, CentreRow, VehicleRow)
 
@@ -194,6 +208,7 @@ def _stop_row(stop: Stop, seq: int) -> StopRow:
         depart=_utc(stop.depart),
         expected_citizens=stop.expected_citizens,
         locked=stop.locked,
+        request_ids=list(stop.request_ids),
     )
 
 
@@ -223,6 +238,7 @@ def _stop_from_row(row: StopRow) -> Stop:
         depart=_local(row.depart),
         expected_citizens=row.expected_citizens,
         locked=row.locked,
+        request_ids=tuple(row.request_ids or ()),
     )
 
 
@@ -268,6 +284,21 @@ def save_plan(session: Session, *, plan: Plan) -> int:
         vehicle_ids=[v.id for v in plan.vehicles],
         route_vehicle_ids=[r.vehicle_id for r in plan.routes],
         kpis=dataclasses.asdict(plan.kpis),
+        unserved=[
+            {
+                "request_id": u.request_id,
+                "reason": u.reason.value,
+                "message": u.message,
+                "displaced_by": list(u.displaced_by),
+            }
+            for u in plan.unserved
+        ],
+        due_missed=list(plan.due_missed),
+        overnights=[
+            {"vehicle_id": o.vehicle_id, "date": o.date.isoformat(), "site_id": o.site_id, "at_depot": o.at_depot}
+            for route in plan.routes
+            for o in route.overnights
+        ],
     )
     session.add(row)
     session.flush()
@@ -306,11 +337,17 @@ def get_plan(session: Session, *, plan_id: int) -> Plan | None:
         select(LegRow).where(LegRow.plan_id == plan_id).order_by(LegRow.vehicle_id, LegRow.seq)
     ):
         legs_by_vehicle.setdefault(leg_row.vehicle_id, []).append(_leg_from_row(leg_row))
+    nights: dict[str, list[Overnight]] = {}
+    for o in row.overnights or ():
+        nights.setdefault(o["vehicle_id"], []).append(
+            Overnight(o["vehicle_id"], date.fromisoformat(o["date"]), o["site_id"], bool(o["at_depot"]))
+        )
     routes = tuple(
         Route(
             vehicle_id=vehicle_id,
             stops=tuple(stops_by_vehicle.get(vehicle_id, ())),
             legs=tuple(legs_by_vehicle.get(vehicle_id, ())),
+            overnights=tuple(nights.get(vehicle_id, ())),
         )
         for vehicle_id in row.route_vehicle_ids
     )
@@ -320,6 +357,11 @@ def get_plan(session: Session, *, plan_id: int) -> Plan | None:
         vehicles=tuple(_vehicle_from_row(vehicle_rows[vehicle_id]) for vehicle_id in row.vehicle_ids),
         routes=routes,
         kpis=KPIs(**row.kpis),
+        unserved=tuple(
+            Unserved(u["request_id"], Reason(u["reason"]), u["message"], tuple(u["displaced_by"]))
+            for u in row.unserved or ()
+        ),
+        due_missed=tuple(row.due_missed or ()),
     )
 
 
@@ -336,3 +378,117 @@ def upcoming_stops(session: Session, *, plan_id: int, from_date: date) -> list[S
         .order_by(StopRow.date, StopRow.arrive, StopRow.vehicle_id, StopRow.seq)
     )
     return [_stop_from_row(row) for row in rows]
+
+
+def publish_plan(session: Session, *, plan_id: int) -> bool:
+    """Mark the plan published (its stops join the visit history) and its served requests scheduled.
+
+    False when there is no such plan. Publishing twice keeps the first time.
+    """
+    row = session.get(PlanRow, plan_id)
+    if row is None:
+        return False
+    if row.published_at is None:
+        row.published_at = datetime.now(UTC)
+    served = {
+        rid for stop in session.scalars(select(StopRow).where(StopRow.plan_id == plan_id)) for rid in stop.request_ids
+    }
+    declined = {u["request_id"] for u in row.unserved or ()}
+    for request in session.scalars(select(VisitRequestRow).where(VisitRequestRow.id.in_(served | declined))):
+        if request.status in ("submitted", "scheduled", "declined"):
+            request.status = "scheduled" if request.id in served else "declined"
+    session.flush()
+    return True
+
+
+def visit_history(session: Session, *, before: date, weeks: int) -> list[VisitRecord]:
+    """Stops of published plans in the ``weeks`` weeks before ``before``: for each week, its latest published plan."""
+    start = before - dt.timedelta(weeks=weeks)
+    latest: dict[date, int] = {}
+    for row in session.scalars(
+        select(PlanRow).where(
+            PlanRow.published_at.is_not(None), PlanRow.week_start >= start, PlanRow.week_start < before
+        )
+    ):
+        latest[row.week_start] = max(latest.get(row.week_start, 0), row.id)
+    if not latest:
+        return []
+    rows = session.scalars(select(StopRow).where(StopRow.plan_id.in_(latest.values()), StopRow.date < before))
+    return [VisitRecord(r.place_id, r.date, r.expected_citizens) for r in rows]
+
+
+def add_request(session: Session, *, request: VisitRequest, note: str = "") -> None:
+    """Store a new request (status ``submitted``); its id is chosen by the caller."""
+    session.add(
+        VisitRequestRow(
+            id=request.id,
+            office=request.office,
+            place_id=request.place_id,
+            window_start=request.window_start,
+            window_end=request.window_end,
+            expected_citizens=request.expected_citizens,
+            services=list(request.services),
+            priority=request.priority.value,
+            note=note,
+            status="submitted",
+            created_at=datetime.now(UTC),
+        )
+    )
+    session.flush()
+
+
+def open_requests(session: Session, *, first: date, last: date) -> list[VisitRequest]:
+    """Requests not cancelled or done whose window overlaps ``first``..``last``, oldest first."""
+    rows = session.scalars(
+        select(VisitRequestRow)
+        .where(
+            VisitRequestRow.status.in_(("submitted", "scheduled", "declined")),
+            VisitRequestRow.window_start <= last,
+            VisitRequestRow.window_end >= first,
+        )
+        .order_by(VisitRequestRow.created_at, VisitRequestRow.id)
+    )
+    return [
+        VisitRequest(
+            r.id,
+            r.place_id,
+            r.window_start,
+            r.window_end,
+            r.expected_citizens,
+            tuple(r.services),
+            Priority(r.priority),
+            r.office,
+        )
+        for r in rows
+    ]
+
+
+def request_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(VisitRequestRow)) or 0)
+
+
+def add_maintenance(session: Session, *, vehicle_id: str, day: date) -> None:
+    if session.get(MaintenanceRow, (vehicle_id, day)) is None:
+        session.add(MaintenanceRow(vehicle_id=vehicle_id, date=day))
+        session.flush()
+
+
+def maintenance_days(session: Session) -> dict[str, tuple[date, ...]]:
+    days: dict[str, list[date]] = {}
+    for row in session.scalars(select(MaintenanceRow).order_by(MaintenanceRow.date)):
+        days.setdefault(row.vehicle_id, []).append(row.date)
+    return {vehicle: tuple(ds) for vehicle, ds in days.items()}
+
+
+def set_locked(
+    session: Session, *, plan_id: int, vehicle_id: str, day: date, place_id: str | None, locked: bool
+) -> int:
+    """Lock (or unlock) the plan's stops of a vehicle on a day, at one place or all of them; how many changed."""
+    query = select(StopRow).where(StopRow.plan_id == plan_id, StopRow.vehicle_id == vehicle_id, StopRow.date == day)
+    if place_id is not None:
+        query = query.where(StopRow.place_id == place_id)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.locked = locked
+    session.flush()
+    return len(rows)

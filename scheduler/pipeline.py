@@ -15,6 +15,7 @@ from scheduler.plan import Plan
 from scheduler.ports import ProgressCallback, TravelModel
 from scheduler.problem import Lock, Optimizer, Problem, Rules, Solution, build_problem
 from scheduler.requests import VisitRequest
+from scheduler.stability import hint_from_plan
 from scheduler.validator import Violation, validate
 
 
@@ -45,10 +46,11 @@ def plan_week(
     requests: Sequence[VisitRequest] = (),
     history: Sequence[VisitRecord] = (),
     locks: Sequence[Lock] = (),
-    previous: Solution | None = None,
+    previous: Plan | None = None,
     progress: ProgressCallback | None = None,
 ) -> PlanningResult:
-    """Plan one week. ``previous`` (the week's last solution) is the starting point when re-optimising."""
+    """Plan one week. ``previous`` (the week's current plan) is where the search starts when re-optimising, so
+    stops move only where the objective gains."""
     params = params or PlanningParams()
     dates = service_dates(week_start, holidays)
     demand = estimate_demand(network, travel, dates, history=history, params=params.demand)
@@ -63,7 +65,8 @@ def plan_week(
         requests=requests,
         locks=locks,
     )
-    solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress, hint=previous)
+    hint = None if previous is None else hint_from_plan(problem, previous)
+    solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress, hint=hint)
     plan = build_plan(problem, solution, travel)
     plan = replace(plan, unserved=explain_unserved(problem, plan), due_missed=due_missed(problem, plan))
     return PlanningResult(plan, problem, solution, validate(plan, problem=problem, network=network))

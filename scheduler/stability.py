@@ -1,0 +1,77 @@
+"""Re-optimising a week: start from the plan the planner has, and count what changed.
+
+A stored plan knows stops, not candidate ids; ``hint_from_plan`` maps each stop back to the candidates of the new
+problem (its lock, its requests, then the place's background slots in order), so the search starts where the
+planner left off and moves a stop only when the objective gains from it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from scheduler.calendar import minute_of_week
+from scheduler.plan import Plan
+from scheduler.problem import CandidateVisit, Lock, Problem, Solution, Visit
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Stops as (vehicle, date, place): kept, removed from the old plan and added by the new one."""
+
+    kept: int
+    removed: int
+    added: int
+
+    @property
+    def changed(self) -> int:
+        return self.removed + self.added
+
+
+def hint_from_plan(problem: Problem, plan: Plan) -> Solution:
+    free_slots: dict[str, list[CandidateVisit]] = defaultdict(list)
+    for c in problem.candidates:
+        if not c.locked and c.request_id is None:
+            free_slots[c.place_id].append(c)
+    locks = {(c.vehicle_ids[0], c.dates[0], c.place_id): c.id for c in problem.candidates if c.locked}
+    parts: dict[str, list[str]] = defaultdict(list)
+    for c in problem.candidates:
+        if c.request_id is not None:
+            parts[c.request_id].append(c.id)
+    routes = []
+    for route in plan.routes:
+        visits: list[Visit] = []
+        for stop in route.stops:
+            start = minute_of_week(problem.week_start, stop.arrive)
+            lock = locks.pop((stop.vehicle_id, stop.date, stop.place_id), None)
+            ids = [lock] if lock else []
+            for rid in stop.request_ids:
+                ids += parts.pop(rid, [])
+            if not ids:
+                ids = _slots_for(free_slots[stop.place_id], stop.expected_citizens)
+            visits += [Visit(cid, start) for cid in ids]
+        routes.append((route.vehicle_id, tuple(visits)))
+    return Solution(tuple(routes), 0, 0.0)
+
+
+def _slots_for(free: list[CandidateVisit], citizens: int) -> list[str]:
+    """Take free slots adding up to ``citizens``: a stop's service time must stay what it was, or the day
+    overflows and the hint is rejected."""
+    taken: list[str] = []
+    for slot in sorted(free, key=lambda c: -c.expected_citizens):
+        if slot.expected_citizens <= citizens:
+            taken.append(slot.id)
+            citizens -= slot.expected_citizens
+            free.remove(slot)
+    return taken
+
+
+def count_changes(before: Plan, after: Plan) -> Changes:
+    old = {(s.vehicle_id, s.date, s.place_id) for s in before.stops}
+    new = {(s.vehicle_id, s.date, s.place_id) for s in after.stops}
+    return Changes(len(old & new), len(old - new), len(new - old))
+
+
+def locks_from_plan(plan: Plan) -> tuple[Lock, ...]:
+    """The planner's locked stops, as locks for the next solve."""
+    return tuple(Lock(s.vehicle_id, s.date, s.place_id, s.expected_citizens) for s in plan.stops if s.locked)

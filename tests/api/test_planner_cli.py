@@ -1,0 +1,79 @@
+"""Planner commands through the real console script: requests, maintenance, locks, publish, reoptimize."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.api.test_cli import run_sefer
+
+
+def _ok(*args: str, cwd: Path) -> str:
+    result = run_sefer(*args, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_request_is_recorded_and_listed(tmp_path: Path) -> None:
+    """`request add` prints the new id; `request list` shows it with its window, citizens and services."""
+    rid = _ok(
+        "request", "add", "--place", "AZ-LAC", "--from", "2026-11-24", "--to", "2026-11-26", "--citizens", "80",
+        "--services", "passport", "--priority", "urgent", cwd=tmp_path,
+    )  # fmt: skip
+    assert rid.startswith("REQ-")
+    listed = _ok("request", "list", "--from", "2026-11-23", "--to", "2026-11-29", cwd=tmp_path)
+    assert listed == f"{rid} AZ-LAC 2026-11-24..2026-11-26 80 passport urgent"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("request", "add", "--place", "AZ-NOPE", "--from", "2026-11-24", "--to", "2026-11-26", "--citizens", "5"),
+         "--place"),
+        (("request", "add", "--place", "AZ-LAC", "--from", "2026-11-26", "--to", "2026-11-24", "--citizens", "5"),
+         "--to"),
+        (("request", "add", "--place", "AZ-LAC", "--from", "24.11.2026", "--to", "2026-11-24", "--citizens", "5"),
+         "--from"),
+        (("request", "add", "--place", "AZ-LAC", "--from", "2026-11-24", "--to", "2026-11-24", "--citizens", "5",
+          "--services", "teleport"), "teleport"),
+        (("maintenance", "BUS-99", "2026-11-24"), "BUS-99"),
+        (("lock", "7", "--vehicle", "BUS-01", "--date", "2026-11-24"), "plan 7"),
+        (("publish", "7"), "no plan 7"),
+        (("reoptimize", "7", "--time-limit", "1"), "no plan 7"),
+    ],
+)  # fmt: skip
+def test_bad_planner_input_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    """Unknown places, vehicles, plans and service codes, bad dates: one `error:` line, exit 2, no traceback."""
+    result = run_sefer(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_lock_publish_and_reoptimize_keep_locked_stops(tmp_path: Path) -> None:
+    """Plan, lock a vehicle-day, publish, add a request, re-optimise: locked stops stay, the change count and the
+    request's fate (served or a reason) are printed, and the new plan is valid."""
+    _ok("plan", "--week", "2026-11-23", "--time-limit", "6", cwd=tmp_path)
+    first = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    stop = first["stops"][0]
+    _ok("lock", "1", "--vehicle", stop["vehicle_id"], "--date", stop["date"], cwd=tmp_path)
+    _ok("maintenance", "BUS-05", "2026-11-25", cwd=tmp_path)
+    _ok("publish", "1", cwd=tmp_path)
+    rid = _ok(
+        "request", "add", "--place", "AZ-QAB", "--from", "2026-11-28", "--to", "2026-11-29", "--citizens", "40",
+        cwd=tmp_path,
+    )  # fmt: skip
+    printed = _ok("reoptimize", "1", "--time-limit", "6", cwd=tmp_path)
+    assert "changes against plan:" in printed
+    assert f"unserved request {rid}: no_service_day" in printed
+    second = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert second["violations"] == []
+    locked = [s for s in first["stops"] if s["vehicle_id"] == stop["vehicle_id"] and s["date"] == stop["date"]]
+    kept = {(s["vehicle_id"], s["date"], s["place_id"]) for s in second["stops"] if s["locked"]}
+    assert {(s["vehicle_id"], s["date"], s["place_id"]) for s in locked} <= kept
+    assert not [s for s in second["stops"] if s["vehicle_id"] == "BUS-05" and s["date"] == "2026-11-25"]
+    assert second["unserved_requests"][0]["reason"] == "no_service_day"
