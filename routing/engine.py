@@ -153,6 +153,21 @@ def solve_once(
     )
 
 
+class RouteChecker:
+    """The objective of given routes under every constraint of the model, or None when they break one.
+
+    For repair heuristics outside the search: the model is built once, each check restores an assignment.
+    """
+
+    def __init__(self, problem: EngineProblem) -> None:
+        self._model = _Model(problem)
+        self._model.routing.CloseModelWithParameters(_search_parameters(SearchConfig(), 1.0))
+
+    def objective(self, routes: Sequence[Sequence[int]]) -> int | None:
+        assignment = self._model.routing.ReadAssignmentFromRoutes([list(r) for r in routes], True)
+        return None if assignment is None else int(assignment.ObjectiveValue())
+
+
 class _Model:
     """The OR-Tools routing model of an ``EngineProblem``; one ``add_*`` method per constraint family."""
 

@@ -16,11 +16,11 @@ from datetime import date
 
 import numpy as np
 
-from routing.engine import EngineProblem, EngineVehicle, Profile, SearchConfig, VisitGroup
+from routing.engine import EngineProblem, EngineVehicle, Profile, RouteChecker, SearchConfig, VisitGroup
 from routing.search import SearchParams, solve
 from scheduler.domain import Vehicle, VehicleKind
 from scheduler.ports import UNREACHABLE, ProgressCallback
-from scheduler.problem import HOME, NoSolution, Problem, Solution, Visit
+from scheduler.problem import HOME, MINUTES_PER_DAY, NoSolution, Problem, Solution, Visit
 
 ProfileKey = tuple[VehicleKind, int, int, int, tuple[date, ...]]
 """(kind, service start, service end, capacity, maintenance days): vehicles with equal keys share nodes."""
@@ -83,7 +83,10 @@ class RoutingOptimizer:
         started = time.monotonic()
         nodes = _nodes(problem)
         engine_problem = to_engine(problem, nodes)
-        initial = None if hint is None else _initial_routes(problem, nodes, hint)
+        initial = None
+        if hint is not None:
+            initial, days = _initial_routes(problem, nodes, hint)
+            initial = _insert_requests(problem, nodes, engine_problem, initial, days)
         build_s = time.monotonic() - started
         offset = build_s
 
@@ -131,30 +134,70 @@ def _nodes(problem: Problem) -> list[_Node]:
     return nodes
 
 
-def _initial_routes(problem: Problem, nodes: list[_Node], hint: Solution) -> list[list[int]]:
-    """A previous solution's visits as engine nodes (visits whose candidate no longer exists are dropped)."""
+def _initial_routes(problem: Problem, nodes: list[_Node], hint: Solution) -> tuple[list[list[int]], list[list[int]]]:
+    """A previous solution's visits as engine nodes, and the day (of the week) of each; visits whose candidate no
+    longer exists are dropped, and so are nights at home (the search puts them back where they pay)."""
     index = {c.id: i for i, c in enumerate(problem.candidates)}
     node_of: dict[tuple[int | None, ProfileKey | None], int] = {
         (n.candidate, n.profile): i for i, n in enumerate(nodes) if n.candidate is not None
     }
-    home_of = {n.home: i for i, n in enumerate(nodes) if n.home is not None}
     vehicle_index = {v.id: i for i, v in enumerate(problem.vehicles)}
     routes: list[list[int]] = [[] for _ in problem.vehicles]
+    days: list[list[int]] = [[] for _ in problem.vehicles]
     used: set[int] = set()
     for vehicle_id, visits in hint.routes:
         v = vehicle_index.get(vehicle_id)
         if v is None:
             continue
-        key, night = _key(problem.vehicles[v]), 0
+        key = _key(problem.vehicles[v])
         for visit in visits:
-            if visit.candidate_id == HOME:
-                node = home_of.get((v, night))
-                night += 1
-            else:
-                node = node_of.get((index.get(visit.candidate_id), key))
+            node = None if visit.candidate_id == HOME else node_of.get((index.get(visit.candidate_id), key))
             if node is not None and node not in used:
                 routes[v].append(node)
+                days[v].append(visit.start_min // MINUTES_PER_DAY)
                 used.add(node)
+    return routes, days
+
+
+def _insert_requests(
+    problem: Problem, nodes: list[_Node], engine_problem: EngineProblem, routes: list[list[int]], days: list[list[int]]
+) -> list[list[int]]:
+    """Give each request the previous plan does not serve the vehicle-day whose visits are worth least.
+
+    Local search moves one visit at a time; a far-away request only fits where a whole day is cleared, so this
+    tries, for every capable vehicle and day of the window, to replace that day's visits with the request, and
+    keeps the replacement that costs the objective least (if any improves it). The search then refills.
+    """
+    checker = RouteChecker(engine_problem)
+    best = checker.objective(routes)
+    if best is None:
+        return routes
+    placed = {n for route in routes for n in route}
+    waiting: dict[int, list[int]] = {}
+    for n, node in enumerate(nodes):
+        if node.candidate is not None and problem.candidates[node.candidate].request_id is not None:
+            waiting.setdefault(node.candidate, []).append(n)
+    order = sorted(waiting, key=lambda c: -problem.candidates[c].expected_citizens * problem.candidates[c].weight)
+    for c in order:
+        if placed.intersection(waiting[c]):
+            continue
+        dates = problem.candidates[c].dates or problem.service_dates
+        wanted_days = {(d - problem.week_start).days for d in dates}
+        choice: tuple[int, int, list[int], list[int]] | None = None
+        for n in waiting[c]:
+            for v in (engine_problem.allowed or [None] * len(nodes))[n] or ():
+                for day in sorted(wanted_days):
+                    before = [(x, d) for x, d in zip(routes[v], days[v], strict=True) if d < day]
+                    after = [(x, d) for x, d in zip(routes[v], days[v], strict=True) if d > day]
+                    route = [x for x, _ in before] + [n] + [x for x, _ in after]
+                    trial = [route if u == v else r for u, r in enumerate(routes)]
+                    objective = checker.objective(trial)
+                    if objective is not None and objective < (choice[0] if choice else best):
+                        route_days = [d for _, d in before] + [day] + [d for _, d in after]
+                        choice = (objective, v, route, route_days)
+        if choice is not None:
+            best, v, routes[v], days[v] = choice
+            placed = {n for route in routes for n in route}
     return routes
 
 
