@@ -38,8 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="Səfər", summary="Weekly routes for ASAN xidmət mobile services", lifespan=lifespan)
-    # Every endpoint is readable without a token in this first version; a later issue adds tokens to all but
-    # /health and /public.
+    # Every endpoint but /health, /public/* and the docs needs a bearer token (api/auth.py).
     app.include_router(health.router)
     app.include_router(places.router)
     app.include_router(plans.router)

@@ -21,6 +21,7 @@ from api.bench_cli import bench_app
 from api.planner_cli import plan_exists, register
 from api.planning import StoredPlan, UnknownPlan, plan_and_store
 from api.settings import get_settings
+from api.token_cli import token_app
 from data.bundled import DataError, load_fleet, load_network
 from data.db import DatabaseUnavailable, make_engine, make_session_factory, migrate
 from maps.plan_map import render_plan_map
@@ -220,6 +221,7 @@ def serve(
 
 
 register(app)
+app.add_typer(token_app, name="token")
 
 
 def main() -> None:

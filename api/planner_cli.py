@@ -7,16 +7,13 @@ Each command opens the configured database, changes one thing in one transaction
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
+from api.cli_support import fail, in_session, parse_date
 from api.settings import get_settings
-from data.bundled import DataError, load_fleet, load_network
-from data.db import DatabaseUnavailable, make_engine, make_session_factory, migrate
+from data.bundled import load_fleet, load_network
 from data.repository import (
     add_maintenance,
     add_request,
@@ -24,43 +21,10 @@ from data.repository import (
     open_requests,
     publish_plan,
     set_locked,
-    sync_reference,
 )
 from scheduler.requests import Priority, VisitRequest
 
-T = TypeVar("T")
-
 request_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Visit requests from regional offices.")
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    return typer.Exit(2)
-
-
-def _date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"{option} must be a date as YYYY-MM-DD, got {text!r}") from None
-
-
-def _in_session(action: Callable[[Session], T]) -> T:
-    """Run ``action`` in one transaction on the configured database, the reference data synced first."""
-    settings = get_settings()
-    try:
-        network = load_network(settings.data_dir)
-        fleet = load_fleet(settings.data_dir)
-        engine = make_engine(settings.database_url)
-        migrate(engine)
-    except (DataError, DatabaseUnavailable, OSError) as exc:
-        raise _fail(str(exc)) from None
-    try:
-        with make_session_factory(engine).begin() as session:
-            sync_reference(session, network=network, fleet=fleet)
-            return action(session)
-    finally:
-        engine.dispose()
 
 
 @request_app.command("add")
@@ -75,18 +39,18 @@ def request_add(
     note: Annotated[str, typer.Option("--note")] = "",
 ) -> None:
     """Record a visit request; the next `sefer plan` of a week overlapping its window considers it."""
-    start, end = _date(window_from, "--from"), _date(window_to, "--to")
+    start, end = parse_date(window_from, "--from"), parse_date(window_to, "--to")
     if end < start:
-        raise _fail(f"--to {end} is before --from {start}")
+        raise fail(f"--to {end} is before --from {start}")
     codes = tuple(c.strip() for c in services.split(",") if c.strip())
     network = load_network(get_settings().data_dir)
     if not network.has_place(place):
-        raise _fail(f"--place: no place {place!r} (see GET /places)")
+        raise fail(f"--place: no place {place!r} (see GET /places)")
     unknown = sorted(set(codes) - {s.code for s in network.services})
     if unknown:
-        raise _fail(f"--services: unknown service code(s) {', '.join(unknown)}")
+        raise fail(f"--services: unknown service code(s) {', '.join(unknown)}")
     request = VisitRequest(f"REQ-{secrets.token_hex(4)}", place, start, end, citizens, codes, priority, office)
-    _in_session(lambda s: add_request(s, request=request, note=note))
+    in_session(lambda s: add_request(s, request=request, note=note))
     typer.echo(request.id)
 
 
@@ -96,8 +60,8 @@ def request_list(
     window_to: Annotated[str, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = "2100-12-31",
 ) -> None:
     """Open requests whose window overlaps the dates given."""
-    start, end = _date(window_from, "--from"), _date(window_to, "--to")
-    for r in _in_session(lambda s: open_requests(s, first=start, last=end)):
+    start, end = parse_date(window_from, "--from"), parse_date(window_to, "--to")
+    for r in in_session(lambda s: open_requests(s, first=start, last=end)):
         services = ",".join(r.services) or "-"
         typer.echo(
             f"{r.id} {r.place_id} {r.window_start}..{r.window_end} {r.expected_citizens} {services} {r.priority}"
@@ -109,10 +73,10 @@ def maintenance(
     day: Annotated[str, typer.Argument(help="Date, YYYY-MM-DD.")],
 ) -> None:
     """Book a maintenance day: the vehicle serves nobody that day."""
-    when = _date(day, "DAY")
+    when = parse_date(day, "DAY")
     if vehicle not in {v.id for v in load_fleet(get_settings().data_dir).vehicles}:
-        raise _fail(f"no vehicle {vehicle!r}")
-    _in_session(lambda s: add_maintenance(s, vehicle_id=vehicle, day=when))
+        raise fail(f"no vehicle {vehicle!r}")
+    in_session(lambda s: add_maintenance(s, vehicle_id=vehicle, day=when))
     typer.echo(f"{vehicle} in maintenance on {when}")
 
 
@@ -124,24 +88,24 @@ def lock(
     unlock: Annotated[bool, typer.Option("--unlock", help="Remove the lock instead.")] = False,
 ) -> None:
     """Lock (or unlock) stops of a stored plan; `sefer reoptimize` keeps locked stops."""
-    when = _date(day, "--date")
-    count = _in_session(
+    when = parse_date(day, "--date")
+    count = in_session(
         lambda s: set_locked(s, plan_id=plan_id, vehicle_id=vehicle, day=when, place_id=place, locked=not unlock)
     )
     if count == 0:
-        raise _fail(f"plan {plan_id} has no stop of {vehicle} on {when}" + (f" at {place}" if place else ""))
+        raise fail(f"plan {plan_id} has no stop of {vehicle} on {when}" + (f" at {place}" if place else ""))
     typer.echo(f"{'unlocked' if unlock else 'locked'} {count} stop(s)")
 
 
 def publish(plan_id: Annotated[int, typer.Argument(help="Stored plan id.")]) -> None:
     """Publish a plan: its stops become visit history and the requests it serves become scheduled."""
-    if not _in_session(lambda s: publish_plan(s, plan_id=plan_id)):
-        raise _fail(f"no plan {plan_id}")
+    if not in_session(lambda s: publish_plan(s, plan_id=plan_id)):
+        raise fail(f"no plan {plan_id}")
     typer.echo(f"plan {plan_id} published")
 
 
 def plan_exists(plan_id: int) -> bool:
-    return _in_session(lambda s: get_plan(s, plan_id=plan_id) is not None)
+    return in_session(lambda s: get_plan(s, plan_id=plan_id) is not None)
 
 
 def register(app: typer.Typer) -> None:

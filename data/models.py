@@ -217,3 +217,17 @@ class MaintenanceRow(Base):
 
     vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.id"), primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
+class PrincipalRow(Base):
+    """Who may call the API: a role, the places an office speaks for, and the SHA-256 of its bearer token."""
+
+    __tablename__ = "principals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String())
+    role: Mapped[str] = mapped_column(String(16))
+    places: Mapped[list[Any]] = mapped_column(JSON)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

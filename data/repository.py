@@ -21,6 +21,7 @@ from data.models import (
     LegRow,
     MaintenanceRow,
     PlaceRow,
+    PrincipalRow,
     PlanRow,
     StationRow,
     StopRow,
@@ -492,3 +493,36 @@ def set_locked(
         row.locked = locked
     session.flush()
     return len(rows)
+
+
+# --- principals ---
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredPrincipal:
+    id: int
+    name: str
+    role: str
+    places: tuple[str, ...]
+
+
+def add_principal(session: Session, *, name: str, role: str, places: Iterable[str], token_sha256: str) -> int:
+    row = PrincipalRow(
+        name=name,
+        role=role,
+        places=sorted(set(places)),
+        token_sha256=token_sha256,
+        created_at=datetime.now(UTC),
+        revoked=False,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def principal_by_token(session: Session, *, token_sha256: str) -> StoredPrincipal | None:
+    """The principal holding that token, unless revoked."""
+    row = session.scalar(
+        select(PrincipalRow).where(PrincipalRow.token_sha256 == token_sha256, PrincipalRow.revoked.is_(False))
+    )
+    return None if row is None else StoredPrincipal(row.id, row.name, row.role, tuple(row.places))

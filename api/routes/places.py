@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.auth import AnyRoleDep
 from api.deps import SessionDep
 from api.schemas import PlacePublic
 from data.repository import list_places
 from scheduler.domain import Place
 
-# Readable without a token in this first version; a later issue adds tokens to the non-public endpoints.
 router = APIRouter(prefix="/places", tags=["places"])
 
 
@@ -27,7 +27,7 @@ def _public(place: Place) -> PlacePublic:
     )
 
 
-@router.get("")
-def read_places(session: SessionDep) -> list[PlacePublic]:
+@router.get("", responses={401: {"description": "No valid bearer token"}})
+def read_places(session: SessionDep, _: AnyRoleDep) -> list[PlacePublic]:
     """Every stored place, ordered by id."""
     return [_public(place) for place in list_places(session)]

@@ -8,15 +8,19 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from api.auth import PlannerDep
 from api.deps import NetworkDep, SessionDep, SettingsDep
 from data.repository import get_plan
 from maps.plan_map import render_plan_map
 from scheduler.plan import Plan, plan_to_dict
 
-# Readable without a token in this first version; a later issue adds tokens to the non-public endpoints.
 router = APIRouter(prefix="/plans", tags=["plans"])
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No plan with that id"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid bearer token"},
+    403: {"description": "Only planners and admins"},
+    404: {"description": "No plan with that id"},
+}
 
 
 def _plan_or_404(session: Session, plan_id: int) -> Plan:
@@ -27,13 +31,15 @@ def _plan_or_404(session: Session, plan_id: int) -> Plan:
 
 
 @router.get("/{plan_id}", responses=_NOT_FOUND)
-def read_plan(plan_id: int, session: SessionDep) -> dict[str, Any]:
+def read_plan(plan_id: int, session: SessionDep, _: PlannerDep) -> dict[str, Any]:
     """The plan JSON, exactly as ``scheduler.plan.plan_to_dict`` writes it (times in Asia/Baku)."""
     return plan_to_dict(_plan_or_404(session, plan_id))
 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse, responses=_NOT_FOUND)
-def read_plan_map(plan_id: int, session: SessionDep, network: NetworkDep, settings: SettingsDep) -> HTMLResponse:
+def read_plan_map(
+    plan_id: int, session: SessionDep, network: NetworkDep, settings: SettingsDep, _: PlannerDep
+) -> HTMLResponse:
     """The plan drawn on a Leaflet map (a standalone HTML page)."""
     plan = _plan_or_404(session, plan_id)
     html = render_plan_map(plan, network, tiles=settings.map_tiles).get_root().render()

@@ -12,12 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.auth import Role
 from api.deps import get_today
 from api.settings import Settings, get_settings
 from data.db import DatabaseUnavailable
 from data.repository import save_plan
 from scheduler.domain import Network
 from scheduler.plan import Plan, plan_to_dict
+from tests.api.tokens import make_token
 from tests.factories import make_plan
 
 BUNDLED_PLACES = 77
@@ -30,7 +32,9 @@ def app(database_url: str) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+    """A planner's client (a bearer token on every request)."""
     with TestClient(app) as client:  # the context manager runs the lifespan: migrate, sync, dispose
+        client.headers["Authorization"] = f"Bearer {make_token(app, Role.PLANNER)}"
         yield client
 
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -66,6 +67,9 @@ def test_serve_answers_with_the_demo_plan_over_http(demo_run: tuple[Path, subpro
     folder, result = demo_run
     assert result.returncode == 0, result.stderr
     written = json.loads((folder / "out" / "plan.json").read_text(encoding="utf-8"))
+    made = run_sefer("token", "create", "--role", "planner", "--name", "test planner", cwd=folder)
+    assert made.returncode == 0, made.stderr
+    auth = {"Authorization": f"Bearer {made.stdout.strip()}"}
     port = _free_port()
     server = subprocess.Popen(
         [str(SEFER), "serve", "--port", str(port)],
@@ -78,11 +82,13 @@ def test_serve_answers_with_the_demo_plan_over_http(demo_run: tuple[Path, subpro
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_for(f"{base}/health", server)
-        served = json.loads(_get(f"{base}/plans/1"))
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            _get(f"{base}/plans/1")
+        served = json.loads(_get(f"{base}/plans/1", auth))
         for key in ("plan_id", "violations"):
             written.pop(key)
         assert served == written
-        assert "leaflet" in _get(f"{base}/plans/1/map").lower()
+        assert "leaflet" in _get(f"{base}/plans/1/map", auth).lower()
         public = json.loads(_get(f"{base}/public/stops"))
         assert public, "the demo plans next week, so its stops are upcoming"
         assert all("expected_citizens" not in stop for stop in public)
@@ -97,8 +103,8 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=30) as response:
+def _get(url: str, headers: dict[str, str] | None = None) -> str:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
         return str(response.read().decode("utf-8"))
 
 

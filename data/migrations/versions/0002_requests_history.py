@@ -1,4 +1,4 @@
-"""Visit requests, maintenance days, published plans (the visit history), unserved reasons, stop requests.
+"""API principals (hashed tokens), visit requests, maintenance days, published plans (the visit history), unserved reasons, stop requests.
 
 Revision ID: 0002
 Revises: 0001
@@ -54,7 +54,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "principals",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("places", sa.JSON(), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_principals")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_principals_token_sha256")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("principals")
     op.drop_table("maintenance_days")
     op.drop_index("ix_visit_requests_window", table_name="visit_requests")
     op.drop_table("visit_requests")

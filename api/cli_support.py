@@ -1,0 +1,47 @@
+"""What the planner and token commands share: one-line errors and a transaction on the configured database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+import typer
+from sqlalchemy.orm import Session
+
+from api.settings import get_settings
+from data.bundled import DataError, load_fleet, load_network
+from data.db import DatabaseUnavailable, make_engine, make_session_factory, migrate
+from data.repository import sync_reference
+
+T = TypeVar("T")
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    return typer.Exit(2)
+
+
+def parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option} must be a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def in_session(action: Callable[[Session], T]) -> T:
+    """Run ``action`` in one transaction on the configured database, the reference data synced first."""
+    settings = get_settings()
+    try:
+        network = load_network(settings.data_dir)
+        fleet = load_fleet(settings.data_dir)
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+    except (DataError, DatabaseUnavailable, OSError) as exc:
+        raise fail(str(exc)) from None
+    try:
+        with make_session_factory(engine).begin() as session:
+            sync_reference(session, network=network, fleet=fleet)
+            return action(session)
+    finally:
+        engine.dispose()
