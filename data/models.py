@@ -140,6 +140,8 @@ class PlanRow(Base):
     route_vehicle_ids: Mapped[list[Any]] = mapped_column(JSON)
     """The vehicle of each route, in route order (a route may have no stops)."""
     kpis: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Raised by every edit; an edit or publish naming an older version is refused (409)."""
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """Set when a planner publishes the plan; published plans make the visit history."""
     unserved: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -196,7 +198,10 @@ class LegRow(Base):
 
 class VisitRequestRow(Base):
     __tablename__ = "visit_requests"
-    __table_args__ = (Index("ix_visit_requests_window", "window_start", "window_end"),)
+    __table_args__ = (
+        Index("ix_visit_requests_window", "window_start", "window_end"),
+        Index("ix_visit_requests_office_key", "office_id", "idempotency_key", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     office: Mapped[str | None] = mapped_column(String(), nullable=True)
@@ -210,6 +215,18 @@ class VisitRequestRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     """submitted, scheduled, declined, done or cancelled."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"), nullable=True)
+    """The principal that filed it (an office sees only its own); None for requests entered by a planner."""
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    settlement: Mapped[str | None] = mapped_column(String(), nullable=True)
+    """How the office named the location, when not by place id; ``place_id`` is what it resolved to."""
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Once planned: ``{"plan_id", "vehicle_id", "date", "arrive", "depart"}`` or ``{"plan_id", "reason",
+    "message"}``."""
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    body_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """With ``idempotency_key``: the same key and body return this request, another body is a conflict."""
 
 
 class MaintenanceRow(Base):
@@ -231,3 +248,21 @@ class PrincipalRow(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class JobRow(Base):
+    """A background solve: queued, running, succeeded (with its plan), failed or cancelled."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """``plan`` or ``reoptimize``."""
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    best_objective: Mapped[float | None] = mapped_column(Float, nullable=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True)
+    message: Mapped[str] = mapped_column(String(), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

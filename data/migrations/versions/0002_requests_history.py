@@ -22,12 +22,25 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("plans") as batch:
+        batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
         batch.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("unserved", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("due_missed", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("overnights", sa.JSON(), nullable=False, server_default="[]"))
     with op.batch_alter_table("stops") as batch:
         batch.add_column(sa.Column("request_ids", sa.JSON(), nullable=False, server_default="[]"))
+    op.create_table(
+        "principals",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("places", sa.JSON(), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_principals")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_principals_token_sha256")),
+    )
     op.create_table(
         "visit_requests",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -41,10 +54,34 @@ def upgrade() -> None:
         sa.Column("note", sa.String(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("office_id", sa.Integer(), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("settlement", sa.String(), nullable=True),
+        sa.Column("outcome", sa.JSON(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=128), nullable=True),
+        sa.Column("body_sha256", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["office_id"], ["principals.id"], name=op.f("fk_visit_requests_office_id_principals")),
         sa.ForeignKeyConstraint(["place_id"], ["places.id"], name=op.f("fk_visit_requests_place_id_places")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_requests")),
     )
     op.create_index("ix_visit_requests_window", "visit_requests", ["window_start", "window_end"])
+    op.create_index("ix_visit_requests_office_key", "visit_requests", ["office_id", "idempotency_key"], unique=True)
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("progress", sa.Float(), nullable=False),
+        sa.Column("best_objective", sa.Float(), nullable=True),
+        sa.Column("plan_id", sa.Integer(), nullable=True),
+        sa.Column("message", sa.String(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_jobs_plan_id_plans")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+    )
     op.create_table(
         "maintenance_days",
         sa.Column("vehicle_id", sa.String(length=64), nullable=False),
@@ -54,25 +91,13 @@ def upgrade() -> None:
     )
 
 
-    op.create_table(
-        "principals",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("name", sa.String(), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("places", sa.JSON(), nullable=False),
-        sa.Column("token_sha256", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("revoked", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_principals")),
-        sa.UniqueConstraint("token_sha256", name=op.f("uq_principals_token_sha256")),
-    )
-
-
 def downgrade() -> None:
-    op.drop_table("principals")
+    op.drop_table("jobs")
     op.drop_table("maintenance_days")
+    op.drop_index("ix_visit_requests_office_key", table_name="visit_requests")
     op.drop_index("ix_visit_requests_window", table_name="visit_requests")
     op.drop_table("visit_requests")
+    op.drop_table("principals")
     with op.batch_alter_table("stops") as batch:
         batch.drop_column("request_ids")
     with op.batch_alter_table("plans") as batch:
@@ -80,3 +105,4 @@ def downgrade() -> None:
         batch.drop_column("due_missed")
         batch.drop_column("unserved")
         batch.drop_column("published_at")
+        batch.drop_column("version")
