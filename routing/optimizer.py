@@ -19,6 +19,7 @@ import numpy as np
 from routing.engine import EngineProblem, EngineVehicle, Profile, RouteChecker, SearchConfig, VisitGroup
 from routing.search import SearchParams, solve
 from scheduler.domain import Vehicle, VehicleKind
+from scheduler.greedy import greedy_solution
 from scheduler.ports import UNREACHABLE, ProgressCallback
 from scheduler.problem import HOME, MINUTES_PER_DAY, NoSolution, Problem, Solution, Visit
 
@@ -38,10 +39,6 @@ LOCKED_PORTFOLIO = (
 )
 """With locked (mandatory) stops: path-cheapest-arc and savings found no first solution for a single lock on the
 bundled week; insertion heuristics place mandatory visits first."""
-
-
-FIRST_PHASE_SHARE = 0.6
-"""Share of the budget spent planning the week without nights at home."""
 
 
 def _key(vehicle: Vehicle) -> ProfileKey:
@@ -83,31 +80,24 @@ class RoutingOptimizer:
         started = time.monotonic()
         nodes = _nodes(problem)
         engine_problem = to_engine(problem, nodes)
-        initial = None
-        if hint is not None:
-            initial, days = _initial_routes(problem, nodes, hint)
-            initial = _insert_requests(problem, nodes, engine_problem, initial, days)
-        build_s = time.monotonic() - started
-        offset = build_s
+        # The search starts from the previous plan when re-optimising, else from the greedy week a planner would
+        # build by hand: guided local search from it beats every first-solution heuristic tried on the bundled
+        # week (path-cheapest-arc and savings spend nights at home before the first stop and ignore all-or-none
+        # and at-least constraints).
+        starting = hint if hint is not None else greedy_solution(problem)
+        initial, days = _initial_routes(problem, nodes, starting)
+        checker = RouteChecker(engine_problem)
+        initial = _feasible_start(problem, nodes, engine_problem, checker, initial, days)
+        initial = _insert_requests(problem, nodes, engine_problem, checker, initial, days)
+        offset = time.monotonic() - started
 
         def report(elapsed: float, objective: int) -> None:
             if progress is not None:
                 progress(min(1.0, (offset + elapsed) / time_limit_s), float(objective))
 
         configs = LOCKED_PORTFOLIO if any(c.locked for c in problem.candidates) else WEEK_PORTFOLIO
-
-        def params(seconds: float) -> SearchParams:
-            return SearchParams(max(0.5, seconds), workers=self.workers, seed=self.seed, configs=configs)
-
-        if initial is None and any(n.home is not None for n in nodes):
-            # First solutions take a zero-cost night at home before the week's first stop and lose that day; so
-            # the week is first planned without nights at home, and nights at home are inserted where they pay.
-            plain = [n for n in nodes if n.home is None]  # a prefix: homes come last, node indices agree
-            seconds = (time_limit_s - build_s) * FIRST_PHASE_SHARE
-            first = solve(to_engine(problem, plain), params(seconds), progress=report)
-            initial = None if first is None else [list(route) for route in first.routes]
-            offset = time.monotonic() - started
-        result = solve(engine_problem, params(time_limit_s - offset), progress=report, initial_routes=initial)
+        params = SearchParams(max(0.5, time_limit_s - offset), workers=self.workers, seed=self.seed, configs=configs)
+        result = solve(engine_problem, params, progress=report, initial_routes=initial)
         if result is None:
             raise NoSolution(f"no feasible week found in {time_limit_s:g} s")
         routes = []
@@ -136,11 +126,13 @@ def _nodes(problem: Problem) -> list[_Node]:
 
 def _initial_routes(problem: Problem, nodes: list[_Node], hint: Solution) -> tuple[list[list[int]], list[list[int]]]:
     """A previous solution's visits as engine nodes, and the day (of the week) of each; visits whose candidate no
-    longer exists are dropped, and so are nights at home (the search puts them back where they pay)."""
+    longer exists are dropped."""
     index = {c.id: i for i, c in enumerate(problem.candidates)}
     node_of: dict[tuple[int | None, ProfileKey | None], int] = {
         (n.candidate, n.profile): i for i, n in enumerate(nodes) if n.candidate is not None
     }
+    home_of = {n.home: i for i, n in enumerate(nodes) if n.home is not None}
+    night_of_day = {(evening - problem.week_start).days: i for i, (evening, _) in enumerate(problem.nights())}
     vehicle_index = {v.id: i for i, v in enumerate(problem.vehicles)}
     routes: list[list[int]] = [[] for _ in problem.vehicles]
     days: list[list[int]] = [[] for _ in problem.vehicles]
@@ -151,7 +143,11 @@ def _initial_routes(problem: Problem, nodes: list[_Node], hint: Solution) -> tup
             continue
         key = _key(problem.vehicles[v])
         for visit in visits:
-            node = None if visit.candidate_id == HOME else node_of.get((index.get(visit.candidate_id), key))
+            if visit.candidate_id == HOME:
+                night = night_of_day.get(visit.start_min // MINUTES_PER_DAY)
+                node = None if night is None else home_of.get((v, night))
+            else:
+                node = node_of.get((index.get(visit.candidate_id), key))
             if node is not None and node not in used:
                 routes[v].append(node)
                 days[v].append(visit.start_min // MINUTES_PER_DAY)
@@ -159,8 +155,51 @@ def _initial_routes(problem: Problem, nodes: list[_Node], hint: Solution) -> tup
     return routes, days
 
 
+def _feasible_start(
+    problem: Problem,
+    nodes: list[_Node],
+    engine_problem: EngineProblem,
+    checker: RouteChecker,
+    routes: list[list[int]],
+    days: list[list[int]],
+) -> list[list[int]]:
+    """Make a starting solution keep the constraints first-solution heuristics cannot repair: the parts of a
+    request all or none, and the nights at home a vehicle must spend (then, failing that, it stays home)."""
+    group_of = {n: g for g, group in enumerate(engine_problem.groups) for n in group.nodes}
+    for linked in engine_problem.linked:
+        members = {n for g in linked for n in engine_problem.groups[g].nodes}
+        on_route = [{n for n in route if n in members} for route in routes]
+        visited = {group_of[n] for found in on_route for n in found}
+        if visited and visited != set(linked):
+            for v, found in enumerate(on_route):
+                keep = [i for i, n in enumerate(routes[v]) if n not in found]
+                routes[v], days[v] = [routes[v][i] for i in keep], [days[v][i] for i in keep]
+    if checker.objective(routes) is not None:
+        return routes
+    night_of = {n: node.home for n, node in enumerate(nodes) if node.home is not None}
+    homes = {v: [n for n, (owner, _) in night_of.items() if owner == v] for v in range(len(routes))}
+    evenings = [(evening - problem.week_start).days for evening, _ in problem.nights()]
+    for v in range(len(routes)):
+        pairs = list(zip(routes[v], days[v], strict=True))
+        pairs += [(n, evenings[night_of[n][1]]) for n in homes[v] if n not in routes[v]]
+        pairs.sort(key=lambda pair: (pair[1], pair[0] in night_of))  # a night at home after that day's visits
+        routes[v], days[v] = [n for n, _ in pairs], [d for _, d in pairs]
+    if checker.objective(routes) is not None:
+        return routes
+    for v in range(len(routes)):  # last resort: a vehicle whose week cannot keep the rules stays home
+        alone = [routes[v] if u == v else homes[u] for u in range(len(routes))]
+        if checker.objective(alone) is None:
+            routes[v], days[v] = list(homes[v]), [evenings[night_of[n][1]] for n in homes[v]]
+    return routes
+
+
 def _insert_requests(
-    problem: Problem, nodes: list[_Node], engine_problem: EngineProblem, routes: list[list[int]], days: list[list[int]]
+    problem: Problem,
+    nodes: list[_Node],
+    engine_problem: EngineProblem,
+    checker: RouteChecker,
+    routes: list[list[int]],
+    days: list[list[int]],
 ) -> list[list[int]]:
     """Give each request the previous plan does not serve the vehicle-day whose visits are worth least.
 
@@ -168,14 +207,16 @@ def _insert_requests(
     tries, for every capable vehicle and day of the window, to replace that day's visits with the request, and
     keeps the replacement that costs the objective least (if any improves it). The search then refills.
     """
-    checker = RouteChecker(engine_problem)
     best = checker.objective(routes)
     if best is None:
         return routes
     placed = {n for route in routes for n in route}
     waiting: dict[int, list[int]] = {}
     for n, node in enumerate(nodes):
-        if node.candidate is not None and problem.candidates[node.candidate].request_id is not None:
+        if node.candidate is None:
+            continue
+        candidate = problem.candidates[node.candidate]
+        if candidate.request_ids and not candidate.locked:
             waiting.setdefault(node.candidate, []).append(n)
     order = sorted(waiting, key=lambda c: -problem.candidates[c].expected_citizens * problem.candidates[c].weight)
     for c in order:

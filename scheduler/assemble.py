@@ -53,7 +53,7 @@ def _stop(problem: Problem, vehicle_id: str, visit: Visit, kind_sites: dict[str,
         depart=arrive + timedelta(minutes=problem.service_min(vehicle, candidate.expected_citizens)),
         expected_citizens=candidate.expected_citizens,
         locked=candidate.locked,
-        request_ids=(candidate.request_id,) if candidate.request_id else (),
+        request_ids=candidate.request_ids,
     )
 
 
@@ -83,8 +83,8 @@ def _legs(problem: Problem, vehicle_id: str, items: list[Stop | None], travel: T
     origin, leave = depot, None  # leave None: at the depot, leaving just in time
     for n, item in enumerate([*items, None]):
         target = item.site_id if item is not None else depot
-        if item is None and n < len(items) and target == origin:
-            continue  # a night at home when already there
+        if item is None and target == origin and (n < len(items) or leave is None):
+            continue  # a night at home when already there, or the week ending after a night at home
         minutes = problem.travel_min(kind, origin, target)
         if leave is None:
             assert item is not None

@@ -49,14 +49,16 @@ def _explain(problem: Problem, plan: Plan, request: VisitRequest) -> Unserved:
             f"{request.window_start}..{request.window_end} has no service day this week "
             "(weekend, public holiday or outside the week)",
         )
-    open_days = [d for d in window_days if any(d not in v.maintenance_dates for v in offering)]
+    parts = [c for c in problem.candidates if request.id in c.request_ids and not c.locked]
+    capable_ids = sorted({vid for c in parts for vid in c.vehicle_ids})
+    capable = [problem.vehicle(vid) for vid in capable_ids]
+    # Maintenance counts for the vehicles that can serve the place: one in maintenance leaves the request without a
+    # service day even when a vehicle on the other side of the country (or of the exclave border) is free.
+    open_days = [d for d in window_days if any(d not in v.maintenance_dates for v in capable or offering)]
     if not open_days:
         return unserved(Reason.NO_SERVICE_DAY, "every capable vehicle is in maintenance on the window's service days")
-    parts = [c for c in problem.candidates if c.request_id == request.id]
-    capable_ids = sorted({vid for c in parts for vid in c.vehicle_ids})
     if not capable_ids:
         return unserved(Reason.UNREACHABLE, "no vehicle offering its services can reach the place")
-    capable = [problem.vehicle(vid) for vid in capable_ids]
     capacity = sum(v.capacity_citizens_per_day for v in capable for d in open_days if d not in v.maintenance_dates)
     if request.expected_citizens > capacity:
         return unserved(

@@ -70,6 +70,8 @@ class Lock:
     date: date
     place_id: str
     citizens: int
+    request_ids: tuple[str, ...] = ()
+    """Requests the locked stop serves: they stay served by it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,8 @@ class CandidateVisit:
     """Service dates the visit may fall on; empty means any service date of the week."""
     weight: float = 1.0
     """Value of one of its citizens against a background citizen (requests, equity, due places)."""
-    request_id: str | None = None
+    request_ids: tuple[str, ...] = ()
+    """The requests this visit serves (one for a request's part; those of a locked stop)."""
     locked: bool = False
     """A locked stop: it must be served, by its only vehicle, on its only date."""
 
@@ -290,11 +293,15 @@ def build_problem(
                 train_site,
                 (lock.vehicle_id,),
                 dates=(lock.date,),
+                request_ids=lock.request_ids,
                 locked=True,
             )
         )
         locked_citizens[lock.place_id] = locked_citizens.get(lock.place_id, 0) + lock.citizens
+    kept_by_lock = {rid for lock in locks for rid in lock.request_ids}
     for request in requests:
+        if request.id in kept_by_lock:
+            continue
         dates = tuple(d for d in service_dates if request.covers(d))
         allowed = capable(request.place_id, request.services)
         if not dates or not allowed:
@@ -316,7 +323,7 @@ def build_problem(
                     allowed,
                     dates=dates,
                     weight=rules.weight_of(request.priority),
-                    request_id=request.id,
+                    request_ids=(request.id,),
                 )
             )
         if len(parts) > 1:

@@ -31,13 +31,13 @@ class Changes:
 def hint_from_plan(problem: Problem, plan: Plan) -> Solution:
     free_slots: dict[str, list[CandidateVisit]] = defaultdict(list)
     for c in problem.candidates:
-        if not c.locked and c.request_id is None:
+        if not c.locked and not c.request_ids:
             free_slots[c.place_id].append(c)
     locks = {(c.vehicle_ids[0], c.dates[0], c.place_id): c.id for c in problem.candidates if c.locked}
     parts: dict[str, list[str]] = defaultdict(list)
     for c in problem.candidates:
-        if c.request_id is not None:
-            parts[c.request_id].append(c.id)
+        if c.request_ids and not c.locked:
+            parts[c.request_ids[0]].append(c.id)
     routes = []
     for route in plan.routes:
         visits: list[Visit] = []
@@ -74,4 +74,6 @@ def count_changes(before: Plan, after: Plan) -> Changes:
 
 def locks_from_plan(plan: Plan) -> tuple[Lock, ...]:
     """The planner's locked stops, as locks for the next solve."""
-    return tuple(Lock(s.vehicle_id, s.date, s.place_id, s.expected_citizens) for s in plan.stops if s.locked)
+    return tuple(
+        Lock(s.vehicle_id, s.date, s.place_id, s.expected_citizens, s.request_ids) for s in plan.stops if s.locked
+    )

@@ -37,6 +37,7 @@ def validate(plan: Plan, *, problem: Problem, network: Network) -> tuple[Violati
         for stop in route.stops:
             found.extend(_check_stop(stop, vehicle, problem, network))
         found.extend(_check_sequence(route.stops, vehicle, problem))
+        found.extend(_check_home_legs(route, vehicle, problem))
         found.extend(_check_days(route, vehicle, problem))
     found.extend(_check_demand(plan, problem))
     found.extend(_check_locks(plan, problem))
@@ -134,6 +135,25 @@ def _check_sequence(stops: tuple[Stop, ...], vehicle: Vehicle, problem: Problem)
     return out
 
 
+def _check_home_legs(route: Route, vehicle: Vehicle, problem: Problem) -> list[Violation]:
+    """The drives home for a night and out again the next morning, which no pair of consecutive stops shows."""
+    out: list[Violation] = []
+    depot = problem.depot_site(vehicle.id)
+    between_stops = {(a.site_id, b.site_id) for a, b in pairwise(route.stops)}
+    for n, leg in enumerate(route.legs):
+        inner = 0 < n < len(route.legs) - 1
+        pair = (leg.from_site_id, leg.to_site_id)
+        if not inner or depot not in pair or pair[0] == pair[1] or pair in between_stops:
+            continue
+        minutes = _travel(problem, vehicle.kind, leg.from_site_id, leg.to_site_id)
+        label = f"{vehicle.id} {leg.from_site_id}->{leg.to_site_id} (a night at the depot)"
+        if minutes is None:
+            out.append(Violation("unreachable", vehicle.id, f"{label}: no path for a {vehicle.kind.value}"))
+        elif vehicle.kind is VehicleKind.BUS and minutes > problem.rules.max_bus_leg_min:
+            out.append(Violation("leg_too_long", vehicle.id, f"{label}: {minutes} min of driving in one leg"))
+    return out
+
+
 def _check_days(route: Route, vehicle: Vehicle, problem: Problem) -> list[Violation]:
     """Driving per calendar day, and nights away from the depot (recounted from the legs, not the overnights)."""
     out: list[Violation] = []
@@ -181,15 +201,22 @@ def _travel(problem: Problem, kind: VehicleKind, origin: str, target: str) -> in
 
 
 def _check_demand(plan: Plan, problem: Problem) -> list[Violation]:
-    """No place is promised more citizens than its demand for the week, requests and locked stops included."""
-    demand: dict[str, int] = defaultdict(int)
+    """No place is promised more citizens than its demand for the week, requests and locked stops included.
+
+    A locked stop's citizens are part of the place's background demand (the problem cuts only what is left after
+    the locks into visits), so they raise the ceiling only where they exceed it, never on top of it."""
+    background: dict[str, int] = defaultdict(int)
     for d in problem.demand:
-        demand[d.place_id] += d.weekly_citizens
-    for r in problem.requests:
-        demand[r.place_id] += r.expected_citizens
+        background[d.place_id] += d.weekly_citizens
+    locked: dict[str, int] = defaultdict(int)
     for c in problem.candidates:
         if c.locked:
-            demand[c.place_id] += max(0, c.expected_citizens)
+            locked[c.place_id] += max(0, c.expected_citizens)
+    demand: dict[str, int] = defaultdict(int)
+    for place in background.keys() | locked.keys():
+        demand[place] = max(background[place], locked[place])
+    for r in problem.requests:
+        demand[r.place_id] += r.expected_citizens
     served: dict[str, int] = defaultdict(int)
     for stop in plan.stops:
         served[stop.place_id] += stop.expected_citizens

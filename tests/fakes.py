@@ -7,7 +7,8 @@ one exclave place that no road reaches from the mainland.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -126,3 +127,39 @@ class LineTravel:
 
     def path(self, kind: VehicleKind, origin: str, destination: str) -> tuple[LatLon, ...]:
         return (self._coords(kind, origin)[0], self._coords(kind, destination)[0])
+
+
+def tiny_week_network(populations: Mapping[str, int | None]) -> Network:
+    """``tiny_network`` cut down to the depots (P0 with ST-0, and X0) and the places named in ``populations``, each
+    with that population (None: nobody there needs a mobile visit). Stations and the rail line keep only the kept
+    places' stations, so a week can be built on any subset of the tiny country."""
+    full = tiny_network()
+    keep = {"P0", "X0", *populations}
+    places = tuple(
+        replace(p, population=populations[p.id]) if p.id in populations else p for p in full.places if p.id in keep
+    )
+    stations = tuple(s for s in full.stations if s.place_id in keep)
+    line = full.rail_lines[0]
+    on_line = [(sid, km) for sid, km in zip(line.station_ids, line.km, strict=True) if sid in {s.id for s in stations}]
+    rail = replace(
+        line,
+        station_ids=tuple(sid for sid, _ in on_line),
+        km=tuple(km for _, km in on_line),
+        operational=(True,) * max(0, len(on_line) - 1),
+    )
+    return replace(
+        full,
+        places=places,
+        stations=stations,
+        rail_lines=(rail,),
+        roads=tuple(r for r in full.roads if r.a in keep and r.b in keep),
+    )
+
+
+class BridgedLineTravel(LineTravel):
+    """``LineTravel`` with a (fictional) road between the mainland and the exclave: the matrix then reaches X0, so a
+    test can show that the validator's exclave rule stands on its own and not on an unreachable matrix entry."""
+
+    def _coords(self, kind: VehicleKind, site_id: str) -> tuple[LatLon, bool]:
+        coords, _ = super()._coords(kind, site_id)
+        return coords, False
