@@ -1,4 +1,5 @@
-"""``sefer bench``: the engine on the Solomon VRPTW and Chao TOP benchmarks, optionally beside PyVRP and VROOM.
+"""``sefer bench``: the engine on the Solomon VRPTW and Chao TOP benchmarks, optionally beside PyVRP and VROOM,
+and on Cordeau's periodic VRP (engine only).
 
 Prints a per-instance table and one summary line per engine on stdout, one progress line per instance and
 engine on stderr. Bad input (folder, bks.csv, instance name, compare engine, missing package) ends with one
@@ -13,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from api.week_bench import week
 from routing.benchmarks.run import BenchError, BenchRecord, BenchReport, Kind, run_bench
 
 bench_app = typer.Typer(
@@ -103,3 +105,17 @@ def top(
 ) -> None:
     """Team orienteering (Chao, Golden & Wasil), gap to bks.csv in % of score."""
     _bench("top", directory, instances, time_limit_s, json_out, compare)
+
+
+@bench_app.command("pvrp")
+def pvrp(
+    directory: Directory,
+    instances: Instances = None,
+    time_limit_s: Annotated[float, typer.Option("--time-limit", help="Seconds per instance.")] = 60.0,
+    json_out: JsonOut = None,
+) -> None:
+    """Periodic VRP (Cordeau, Gendreau & Laporte), gap to bks.csv in % of total distance."""
+    _bench("pvrp", directory, instances, time_limit_s, json_out, None)
+
+
+bench_app.command("week")(week)

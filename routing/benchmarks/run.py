@@ -1,5 +1,6 @@
 """Run a benchmark family: solve every instance with the engine (and optionally PyVRP / VROOM), check each
 solution with the family's own evaluator, and report value, gap to the best-known solution, wall and CPU time.
+The periodic VRP is solved by ``pvrp.solve`` (the engine inside a search over visit-day combinations) alone.
 
 A missing or infeasible solution is a failure, never a large gap: the figures compare only checked solutions.
 """
@@ -15,21 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from routing.benchmarks import BKS, Evaluation, read_bks, solomon, top
+from routing.benchmarks import BKS, Evaluation, pvrp, read_bks, solomon, top
 from routing.benchmarks.compare import solve_with_pyvrp, solve_with_vroom
+from routing.benchmarks.pvrp import PvrpInstance
 from routing.benchmarks.solomon import SolomonInstance
 from routing.benchmarks.top import TopInstance
 from routing.engine import EngineProblem
 from routing.search import ORIENTEERING_PORTFOLIO, PORTFOLIO, SearchParams, solve
 
-Kind = Literal["solomon", "top"]
-Instance = SolomonInstance | TopInstance
+Kind = Literal["solomon", "top", "pvrp"]
+Classic = SolomonInstance | TopInstance
+"""The families every engine (ours, PyVRP, VROOM) solves."""
+Instance = Classic | PvrpInstance
 Routes = list[list[int]]
 
 ENGINE = "sefer"
 """The name this project's engine goes by in reports."""
 
-COMPARE: dict[str, tuple[str, Callable[[Instance, float], Routes]]] = {
+COMPARE: dict[str, tuple[str, Callable[[Classic, float], Routes]]] = {
     "pyvrp": ("pyvrp", solve_with_pyvrp),
     "vroom": ("vroom", solve_with_vroom),
 }
@@ -57,6 +61,8 @@ class BenchRecord:
     cpu_s: float
     routes: tuple[tuple[int, ...], ...]
     errors: tuple[str, ...] = ()
+    days: tuple[int, ...] = ()
+    """Periodic VRP only: the day (1..t) of each route."""
 
     @property
     def failed(self) -> bool:
@@ -72,7 +78,11 @@ class BenchRecord:
             "feasible": self.feasible,
             "wall_s": round(self.wall_s, 3),
             "cpu_s": round(self.cpu_s, 3),
-            "routes": [list(route) for route in self.routes],
+            "routes": (
+                [{"day": day, "customers": list(route)} for day, route in zip(self.days, self.routes, strict=True)]
+                if self.days
+                else [list(route) for route in self.routes]
+            ),
         }
 
 
@@ -125,7 +135,8 @@ class BenchReport:
         return "\n".join("  ".join(_align(cells, widths)) for cells in rows)
 
     def to_json(self) -> list[dict[str, object]]:
-        """Per instance and engine: name, engine, bks, value, gap_pct, feasible, wall_s, cpu_s, routes."""
+        """Per instance and engine: name, engine, bks, value, gap_pct, feasible, wall_s, cpu_s, routes (for the
+        periodic VRP each route is ``{"day": d, "customers": [...]}``)."""
         return [r.to_dict() for r in self.records]
 
 
@@ -142,8 +153,11 @@ def run_bench(
 ) -> BenchReport:
     """Solve the chosen instances of ``directory`` (all by default) with the engine and each ``compare`` solver.
 
-    Raises ``BenchError`` before solving anything when the folder, ``bks.csv``, an instance or a solver is missing.
+    Raises ``BenchError`` before solving anything when the folder, ``bks.csv``, an instance or a solver is missing,
+    or when ``compare`` names a solver for the periodic VRP (PyVRP and VROOM have no visit-day combinations).
     """
+    if kind == "pvrp" and any(name.strip() for name in compare):
+        raise BenchError("--compare is not supported for pvrp: PyVRP and VROOM have no visit-day combinations")
     others = _check_compare(compare)
     table = _read_table(directory)
     files = _select(kind, directory, table, instances)
@@ -161,10 +175,10 @@ def run_bench(
 
 
 def gap_pct(kind: Kind, value: float, bks: float | None) -> float | None:
-    """Percent above the BKS distance (Solomon) or below the BKS score (TOP); negative means better than BKS."""
+    """Percent above the BKS distance (Solomon, PVRP) or below the BKS score (TOP); negative is better than BKS."""
     if bks is None:
         return None
-    if kind == "solomon":
+    if kind in ("solomon", "pvrp"):
         return (value - bks) / bks * 100 if bks else None
     if bks == 0:  # nothing reachable: any feasible score beats a wrong BKS
         return 0.0 if value == 0 else -100.0
@@ -177,6 +191,14 @@ def _run_one(
     wall0, cpu0 = time.perf_counter(), _cpu_seconds()
     errors: tuple[str, ...] = ()
     routes: Routes | None
+    if isinstance(inst, PvrpInstance):
+        plan = pvrp.solve(inst, time_limit_s, workers=workers, seed=seed)
+        wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
+        check = pvrp.evaluate(inst, plan)
+        pairs = [(day, tuple(route)) for day, route in plan if route]
+        gap = gap_pct(kind, check.value, bks) if check.feasible else None
+        days, stops = tuple(d for d, _ in pairs), tuple(r for _, r in pairs)
+        return BenchRecord(name, engine, bks, check.value, gap, check.feasible, wall, cpu, stops, check.errors, days)
     if engine == ENGINE:
         configs = ORIENTEERING_PORTFOLIO if kind == "top" else PORTFOLIO
         params = SearchParams(time_limit_s, workers=workers, seed=seed, configs=configs)
@@ -230,9 +252,12 @@ def _read_table(directory: Path) -> dict[str, BKS]:
 
 
 def _select(kind: Kind, directory: Path, table: dict[str, BKS], wanted: Sequence[str] | None) -> dict[str, Path]:
-    """Instance name → file: Solomon every ``*.txt``; TOP the ``<name>.txt`` of each name in ``bks.csv``."""
+    """Instance name → file: Solomon every ``*.txt``; TOP the ``<name>.txt``, PVRP the file ``<name>`` (no
+    extension, as Cordeau's), of each name in ``bks.csv``."""
     if kind == "solomon":
         found = {path.stem: path for path in sorted(directory.glob("*.txt"))}
+    elif kind == "pvrp":
+        found = {name: directory / name for name in table if (directory / name).is_file()}
     else:
         found = {name: directory / f"{name}.txt" for name in table if (directory / f"{name}.txt").is_file()}
     if not found:
@@ -255,16 +280,18 @@ def _select(kind: Kind, directory: Path, table: dict[str, BKS], wanted: Sequence
 
 def _read(kind: Kind, path: Path) -> Instance:
     try:
+        if kind == "pvrp":
+            return pvrp.read_pvrp(path)
         return solomon.read_solomon(path) if kind == "solomon" else top.read_top(path)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BenchError(str(exc)) from None
 
 
-def _to_engine(inst: Instance) -> EngineProblem:
+def _to_engine(inst: Classic) -> EngineProblem:
     return solomon.to_engine(inst) if isinstance(inst, SolomonInstance) else top.to_engine(inst)
 
 
-def _evaluate(inst: Instance, routes: Routes) -> Evaluation:
+def _evaluate(inst: Classic, routes: Routes) -> Evaluation:
     return solomon.evaluate(inst, routes) if isinstance(inst, SolomonInstance) else top.evaluate(inst, routes)
 
 

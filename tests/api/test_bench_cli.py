@@ -29,7 +29,7 @@ def _needs(folder: Path) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "instance", "seconds", "customers"),
-    [("solomon", "R101", "2", 100), ("top", "p1.2.j", "1", None)],
+    [("solomon", "R101", "2", 100), ("top", "p1.2.j", "1", None), ("pvrp", "p15", "3", 38)],
 )
 def test_bench_runs_one_real_instance(
     tmp_path: Path, kind: str, instance: str, seconds: str, customers: int | None
@@ -47,6 +47,10 @@ def test_bench_runs_one_real_instance(
     assert set(row) == JSON_KEYS
     assert (row["name"], row["engine"], row["feasible"]) == (instance, "sefer", True)
     assert row["gap_pct"] is not None
+    if kind == "pvrp":  # routes are {"day", "customers"}; a customer is visited once per day of its combination
+        assert all(set(route) == {"day", "customers"} for route in row["routes"])
+        assert {c for route in row["routes"] for c in route["customers"]} == set(range(1, (customers or 0) + 1))
+        return
     visited = sorted(c for route in row["routes"] for c in route)
     if customers is not None:
         assert visited == list(range(1, customers + 1))
@@ -110,3 +114,25 @@ def test_compare_engine_not_installed_is_one_error_line(tmp_path: Path, monkeypa
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vroom" else real(name, *a))
     (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\n", "utf-8")
     assert "sefer[bench]" in _one_error_line(["top", "--dir", str(tmp_path), "--compare", "vroom"])
+
+
+def test_bad_pvrp_file_is_one_error_line_naming_file_and_line(tmp_path: Path) -> None:
+    """A PVRP file whose header is not 'type m n t': exit 2, one line naming the file and line 1."""
+    (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\np99,1,1.0,made up\n", "utf-8")
+    (tmp_path / "p99").write_text("1 one 2 2\n", "utf-8")
+    line = _one_error_line(["pvrp", "--dir", str(tmp_path)])
+    assert "p99:1: type m n t must be a number, got 'one'" in line
+
+
+def test_pvrp_without_instance_files_is_one_error_line(tmp_path: Path) -> None:
+    """A pvrp folder whose bks.csv names no file that is there: exit 2, one line."""
+    (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\np01,3,524.61,made up\n", "utf-8")
+    assert "no pvrp instance files" in _one_error_line(["pvrp", "--dir", str(tmp_path)])
+
+
+def test_pvrp_has_no_compare_option(tmp_path: Path) -> None:
+    """pvrp offers no --compare (PyVRP and VROOM have no visit-day combinations): a usage error, exit 2."""
+    (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\n", "utf-8")
+    result = runner.invoke(bench_app, ["pvrp", "--dir", str(tmp_path), "--compare", "pyvrp"])
+    assert result.exit_code == 2
+    assert "--compare" in result.stderr
