@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api.routes import health, places, plans, public
+from api.jobs import JobRunner
+from api.routes import exports, health, jobs, places, plans, public, requests, services
 from api.settings import Settings, get_settings
 from data.bundled import load_fleet, load_network
 from data.db import make_engine, make_session_factory, migrate
 from data.repository import sync_reference
+from maps.assets import STATIC_DIR, STATIC_URL
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,14 +36,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.session_factory = session_factory
             app.state.network = network
             app.state.fleet = fleet
-            yield
+            # Background solves in worker processes; start-up fails the jobs a previous server left unfinished.
+            runner = JobRunner(sessions=session_factory, database_url=resolved.database_url, data_dir=resolved.data_dir)
+            app.state.job_runner = runner
+            runner.start()
+            try:
+                yield
+            finally:
+                runner.stop()
         finally:
             engine.dispose()
 
     app = FastAPI(title="Səfər", summary="Weekly routes for ASAN xidmət mobile services", lifespan=lifespan)
-    # Every endpoint but /health, /public/* and the docs needs a bearer token (api/auth.py).
+    # Every endpoint but /health, /, /static, /public/* and the docs needs a bearer token (api/auth.py).
     app.include_router(health.router)
     app.include_router(places.router)
     app.include_router(plans.router)
+    app.include_router(jobs.router)
     app.include_router(public.router)
+    app.include_router(public.page_router)  # GET /: the citizens' page
+    app.include_router(requests.router)
+    app.include_router(services.router)
+    app.include_router(exports.router)
+    # The vendored Leaflet files the maps and the public page load: public, so no map needs a network.
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     return app

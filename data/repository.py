@@ -21,13 +21,14 @@ from data.models import (
     LegRow,
     MaintenanceRow,
     PlaceRow,
-    PrincipalRow,
     PlanRow,
+    PrincipalRow,
     StationRow,
     StopRow,
     VehicleRow,
     VisitRequestRow,
 )
+from data.request_store import record_outcomes
 from scheduler.calendar import BAKU
 from scheduler.demand import VisitRecord
 from scheduler.domain import (
@@ -399,6 +400,7 @@ def publish_plan(session: Session, *, plan_id: int) -> bool:
         if request.status in ("submitted", "scheduled", "declined"):
             request.status = "scheduled" if request.id in served else "declined"
     session.flush()
+    record_outcomes(session, plan_id=plan_id)
     return True
 
 

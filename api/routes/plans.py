@@ -1,25 +1,59 @@
-"""Stored plans: the plan JSON and its map."""
+"""Stored plans: the plan JSON and its map; planning and re-optimising in the background; hand edits; publishing.
+
+Every endpoint needs a planner's or an admin's token. Edits and publishing name the plan version they were made on
+(optimistic concurrency): another planner's change in between answers 409, and nothing is lost.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Body, HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import PlannerDep
 from api.deps import NetworkDep, SessionDep, SettingsDep
+from api.jobs import JobKind, RunnerDep
+from api.plan_schemas import (
+    Conflict,
+    JobPublic,
+    PlanId,
+    PlanJobCreate,
+    PublishRequest,
+    PublishResult,
+    ReoptimizeCreate,
+    StopEditRequest,
+    StopEditResult,
+    ViolationPublic,
+)
+from api.planning import (
+    BadEdit,
+    EditRefused,
+    PlanBreaksRules,
+    StaleVersion,
+    StopEdit,
+    UnknownPlan,
+    UnknownStop,
+    edit_stop,
+    publish,
+    stored_plan,
+)
 from data.repository import get_plan
 from maps.plan_map import render_plan_map
+from scheduler.domain import Fleet
 from scheduler.plan import Plan, plan_to_dict
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+_AUTH: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token"},
     403: {"description": "Only planners and admins"},
-    404: {"description": "No plan with that id"},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {**_AUTH, 404: {"description": "No plan with that id"}}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    **_NOT_FOUND,
+    409: {"model": Conflict, "description": "The plan is at another version (reload it), or the edit is refused"},
 }
 
 
@@ -30,17 +64,115 @@ def _plan_or_404(session: Session, plan_id: int) -> Plan:
     return plan
 
 
+def _sessions(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+def _fleet(request: Request) -> Fleet:
+    fleet: Fleet = request.app.state.fleet
+    return fleet
+
+
+def _accepted(job: JobPublic, response: Response) -> JobPublic:
+    response.headers["Location"] = f"/jobs/{job.id}"
+    return job
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=_AUTH)
+def create_plan(body: PlanJobCreate, response: Response, runner: RunnerDep, _: PlannerDep) -> JobPublic:
+    """Plan the week starting on ``week_start`` in the background: answers at once with the job (202,
+    ``Location: /jobs/{id}``); the job's ``plan_id`` names the stored plan once it succeeded."""
+    job = runner.submit(
+        kind=JobKind.PLAN, params={"week_start": body.week_start.isoformat(), "time_limit_s": body.time_limit_s}
+    )
+    return _accepted(JobPublic.of(job), response)
+
+
 @router.get("/{plan_id}", responses=_NOT_FOUND)
-def read_plan(plan_id: int, session: SessionDep, _: PlannerDep) -> dict[str, Any]:
-    """The plan JSON, exactly as ``scheduler.plan.plan_to_dict`` writes it (times in Asia/Baku)."""
-    return plan_to_dict(_plan_or_404(session, plan_id))
+def read_plan(plan_id: PlanId, session: SessionDep, _: PlannerDep) -> dict[str, Any]:
+    """The plan JSON as ``scheduler.plan.plan_to_dict`` writes it (times in Asia/Baku), with the plan's
+    ``version`` (name it when editing or publishing) and whether it is ``published``."""
+    try:
+        plan, state = stored_plan(session, plan_id=plan_id)
+    except UnknownPlan as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+    return {**plan_to_dict(plan), "version": state.version, "published": state.published}
 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse, responses=_NOT_FOUND)
 def read_plan_map(
-    plan_id: int, session: SessionDep, network: NetworkDep, settings: SettingsDep, _: PlannerDep
+    plan_id: PlanId, session: SessionDep, network: NetworkDep, settings: SettingsDep, _: PlannerDep
 ) -> HTMLResponse:
     """The plan drawn on a Leaflet map (a standalone HTML page)."""
     plan = _plan_or_404(session, plan_id)
     html = render_plan_map(plan, network, tiles=settings.map_tiles).get_root().render()
     return HTMLResponse(html)
+
+
+@router.patch("/{plan_id}/stops", responses=_CONFLICT)
+def edit_plan_stop(
+    plan_id: PlanId, body: StopEditRequest, request: Request, network: NetworkDep, _: PlannerDep
+) -> StopEditResult:
+    """Lock, unlock or move one stop (named by vehicle, date and place). A move keeps the stop's times of day
+    and redraws the legs of the routes it leaves and joins. The edit is stored as the next version, and the answer
+    lists what the independent validator finds in the edited plan (a plan with violations cannot be published)."""
+    edit = StopEdit(body.vehicle_id, body.date, body.place_id, body.action, body.to_vehicle_id, body.to_date)
+    try:
+        outcome = edit_stop(
+            sessions=_sessions(request),
+            network=network,
+            fleet=_fleet(request),
+            plan_id=plan_id,
+            version=body.version,
+            edit=edit,
+        )
+    except (UnknownPlan, UnknownStop) as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+    except (StaleVersion, EditRefused) as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    except BadEdit as exc:
+        detail = [{"type": "value_error", "loc": ["body", exc.field], "msg": str(exc), "input": None}]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail) from None
+    return StopEditResult(version=outcome.version, violations=[ViolationPublic.of(v) for v in outcome.violations])
+
+
+@router.post("/{plan_id}/reoptimize", status_code=status.HTTP_202_ACCEPTED, responses=_NOT_FOUND)
+def reoptimize_plan(
+    plan_id: PlanId,
+    response: Response,
+    session: SessionDep,
+    runner: RunnerDep,
+    _: PlannerDep,
+    body: Annotated[ReoptimizeCreate | None, Body()] = None,
+) -> JobPublic:
+    """Re-plan the plan's week in the background with today's requests and maintenance, keeping its locked stops
+    and starting from it (202 with the job); the job's ``plan_id`` is the new plan."""
+    plan = _plan_or_404(session, plan_id)
+    time_limit_s = (body or ReoptimizeCreate()).time_limit_s
+    job = runner.submit(
+        kind=JobKind.REOPTIMIZE,
+        params={"plan_id": plan_id, "week_start": plan.week_start.isoformat(), "time_limit_s": time_limit_s},
+    )
+    return _accepted(JobPublic.of(job), response)
+
+
+@router.post("/{plan_id}/publish", responses=_CONFLICT)
+def publish_stored_plan(
+    plan_id: PlanId, body: PublishRequest, request: Request, network: NetworkDep, _: PlannerDep
+) -> PublishResult:
+    """Publish the plan at ``version``: its stops become the visit history, the requests it serves become
+    ``scheduled`` and those it leaves out ``declined``. Refused (409) when the plan changed since, or when the
+    validator finds violations (listed in the answer)."""
+    try:
+        done = publish(
+            sessions=_sessions(request), network=network, fleet=_fleet(request), plan_id=plan_id, version=body.version
+        )
+    except UnknownPlan as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+    except StaleVersion as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    except PlanBreaksRules as exc:
+        detail = {"message": str(exc), "violations": [ViolationPublic.of(v).model_dump() for v in exc.violations]}
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=detail) from None
+    return PublishResult(plan_id=plan_id, version=done.version, published=True, published_at=done.published_at)

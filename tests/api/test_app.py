@@ -90,7 +90,7 @@ def test_plan_is_served_as_plan_to_dict(app: FastAPI, client: TestClient) -> Non
     plan_id = _save(app, plan)
     response = client.get(f"/plans/{plan_id}")
     assert response.status_code == 200
-    assert response.json() == plan_to_dict(plan)
+    assert response.json() == {**plan_to_dict(plan), "version": 1, "published": False}
     assert response.json()["stops"][0]["arrive"].endswith("+04:00")
 
 

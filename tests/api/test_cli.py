@@ -87,7 +87,7 @@ def test_serve_answers_with_the_demo_plan_over_http(demo_run: tuple[Path, subpro
         served = json.loads(_get(f"{base}/plans/1", auth))
         for key in ("plan_id", "violations"):
             written.pop(key)
-        assert served == written
+        assert served == {**written, "version": 1, "published": False}
         assert "leaflet" in _get(f"{base}/plans/1/map", auth).lower()
         public = json.loads(_get(f"{base}/public/stops"))
         assert public, "the demo plans next week, so its stops are upcoming"

@@ -1,4 +1,5 @@
-"""API principals (hashed tokens), visit requests, maintenance days, published plans (the visit history), unserved reasons, stop requests.
+"""Principals (hashed tokens), visit requests, maintenance days, jobs; plans gain version, publication (the
+visit history), unserved reasons and overnights; stops gain their requests.
 
 Revision ID: 0002
 Revises: 0001

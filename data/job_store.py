@@ -1,0 +1,218 @@
+"""Background jobs and plan versions in the database: what the job runner and the plan lifecycle endpoints store.
+
+Every status change is a conditional update (``... WHERE status IN (...)``), so the web process (cancel, restart)
+and a worker process (progress, result) never overwrite each other's decision: a job cancelled while its worker
+was storing a plan stays cancelled, and the worker's transaction, which checks the status, rolls the plan back.
+Plan versions work the same way: an edit or a publish names the version it read, and only one writer moves it on.
+
+Like ``data.repository``: keyword-only functions taking a ``Session``; they flush but never commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.orm import Session
+
+from data.models import JobRow, LegRow, PlanRow, StopRow
+from data.repository import _plan_children
+from scheduler.plan import Plan
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredJob:
+    id: int
+    kind: str
+    """``plan`` or ``reoptimize``."""
+    params: dict[str, Any]
+    status: JobStatus
+    progress: float
+    """0 when queued, 1 when succeeded; in between an estimate from the solver's clock."""
+    best_objective: float | None
+    plan_id: int | None
+    """The stored plan, once succeeded."""
+    message: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _job(row: JobRow) -> StoredJob:
+    return StoredJob(
+        id=row.id,
+        kind=row.kind,
+        params=dict(row.params),
+        status=JobStatus(row.status),
+        progress=row.progress,
+        best_objective=row.best_objective,
+        plan_id=row.plan_id,
+        message=row.message,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _changed(session: Session, statement: Any) -> int:
+    """Run an UPDATE and return how many rows it changed."""
+    result = cast(CursorResult[Any], session.execute(statement, execution_options={"synchronize_session": False}))
+    return result.rowcount
+
+
+# --- jobs ---
+
+
+def create_job(session: Session, *, kind: str, params: dict[str, Any]) -> StoredJob:
+    """A new ``queued`` job."""
+    now = datetime.now(UTC)
+    row = JobRow(
+        kind=kind,
+        params=params,
+        status=JobStatus.QUEUED.value,
+        progress=0.0,
+        best_objective=None,
+        plan_id=None,
+        message="queued",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return _job(row)
+
+
+def get_job(session: Session, *, job_id: int) -> StoredJob | None:
+    row = session.get(JobRow, job_id, populate_existing=True)
+    return None if row is None else _job(row)
+
+
+def start_job(session: Session, *, job_id: int) -> bool:
+    """``queued`` → ``running``; False when the job is no longer queued (e.g. cancelled meanwhile)."""
+    return (
+        _changed(
+            session,
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
+            .values(status=JobStatus.RUNNING.value, message="running", updated_at=datetime.now(UTC)),
+        )
+        == 1
+    )
+
+
+def report_progress(session: Session, *, job_id: int, progress: float, best_objective: float | None) -> bool:
+    """Record a running job's progress (0..1) and best objective so far; False once it is no longer running."""
+    values: dict[str, Any] = {"progress": min(1.0, max(0.0, progress)), "updated_at": datetime.now(UTC)}
+    if best_objective is not None:
+        values["best_objective"] = best_objective
+    return (
+        _changed(
+            session,
+            update(JobRow).where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING.value).values(**values),
+        )
+        == 1
+    )
+
+
+def finish_job(
+    session: Session,
+    *,
+    job_id: int,
+    status: JobStatus,
+    message: str,
+    plan_id: int | None = None,
+    best_objective: float | None = None,
+    only_from: Iterable[JobStatus] = UNFINISHED,
+) -> bool:
+    """Move the job to a final ``status`` if it is still in one of ``only_from``; False when it was not.
+
+    A success sets progress to 1 and records ``plan_id``.
+    """
+    values: dict[str, Any] = {"status": status.value, "message": message, "updated_at": datetime.now(UTC)}
+    if status is JobStatus.SUCCEEDED:
+        values["progress"] = 1.0
+        values["plan_id"] = plan_id
+    if best_objective is not None:
+        values["best_objective"] = best_objective
+    allowed = [s.value for s in only_from]
+    return (
+        _changed(session, update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(allowed)).values(**values)) == 1
+    )
+
+
+def fail_unfinished(session: Session, *, message: str) -> list[int]:
+    """Mark every ``queued`` or ``running`` job failed with ``message`` (a server restart); their ids."""
+    ids = list(
+        session.scalars(select(JobRow.id).where(JobRow.status.in_([s.value for s in UNFINISHED])).order_by(JobRow.id))
+    )
+    for job_id in ids:
+        finish_job(session, job_id=job_id, status=JobStatus.FAILED, message=message)
+    return ids
+
+
+# --- plan versions (optimistic concurrency for hand edits and publishing) ---
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlanState:
+    plan_id: int
+    week_start: dt.date
+    version: int
+    published_at: datetime | None
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None
+
+
+def plan_state(session: Session, *, plan_id: int) -> PlanState | None:
+    """The plan's version and publication, or None when there is no such plan."""
+    row = session.get(PlanRow, plan_id, populate_existing=True)
+    if row is None:
+        return None
+    return PlanState(row.id, row.week_start, row.version, row.published_at)
+
+
+def bump_plan_version(session: Session, *, plan_id: int, expected: int) -> int | None:
+    """Raise the plan's version by one if it is still ``expected``; the new version, or None when it was not."""
+    changed = _changed(
+        session,
+        update(PlanRow).where(PlanRow.id == plan_id, PlanRow.version == expected).values(version=PlanRow.version + 1),
+    )
+    return expected + 1 if changed == 1 else None
+
+
+def replace_plan_routes(session: Session, *, plan_id: int, plan: Plan) -> None:
+    """Store ``plan``'s routes (stops, legs, overnights, KPIs) in place of plan ``plan_id``'s: a hand edit.
+
+    The version is not touched (see :func:`bump_plan_version`); requests left unserved stay as they were.
+    """
+    row = session.get(PlanRow, plan_id)
+    if row is None:
+        raise LookupError(f"no plan {plan_id}")
+    session.execute(delete(StopRow).where(StopRow.plan_id == plan_id), execution_options={"synchronize_session": False})
+    session.execute(delete(LegRow).where(LegRow.plan_id == plan_id), execution_options={"synchronize_session": False})
+    row.route_vehicle_ids = [r.vehicle_id for r in plan.routes]
+    row.kpis = dataclasses.asdict(plan.kpis)
+    row.overnights = [
+        {"vehicle_id": o.vehicle_id, "date": o.date.isoformat(), "site_id": o.site_id, "at_depot": o.at_depot}
+        for route in plan.routes
+        for o in route.overnights
+    ]
+    session.flush()
+    session.add_all(_plan_children(plan_id, plan.routes))
+    session.flush()

@@ -1,0 +1,295 @@
+"""A stored plan's life through the real app on each available database: versions, hand edits checked by the
+independent validator, publishing, re-optimising in the background.
+
+The plan is small and built by hand on the bundled data (``scheduler.assemble.build_plan`` on the week's problem)
+so that it is valid without a solve: BUS-01 serves Qəbələ (its depot) on Monday and Oğuz on Tuesday, BUS-10 serves
+Naxçıvan (its depot, in the exclave) on Monday.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.auth import Role
+from api.planning import PlanningParams, week_inputs, week_problem
+from api.settings import Settings
+from data.repository import get_plan, save_plan
+from routing.travel import GraphTravelModel
+from scheduler.assemble import build_plan
+from scheduler.domain import Fleet, Network
+from scheduler.plan import Plan
+from scheduler.problem import Problem, Solution, Visit
+from scheduler.validator import validate
+from tests.api.tokens import make_token
+
+WEEK = date(2026, 11, 23)
+MONDAY_9 = 9 * 60
+TUESDAY_9 = 24 * 60 + 9 * 60
+
+
+@pytest.fixture
+def app(database_url: str) -> FastAPI:
+    return create_app(Settings(database_url=database_url, map_tiles=None))
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A planner's client on the running app."""
+    with TestClient(app) as client:
+        client.headers["Authorization"] = f"Bearer {make_token(app, Role.PLANNER)}"
+        yield client
+
+
+def _sessions(app: FastAPI) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = app.state.session_factory
+    return factory
+
+
+def _problem(app: FastAPI) -> Problem:
+    network: Network = app.state.network
+    fleet: Fleet = app.state.fleet
+    with _sessions(app)() as session:
+        inputs = week_inputs(session, fleet=fleet, week_start=WEEK, params=PlanningParams())
+    return week_problem(inputs, network=network, travel=GraphTravelModel(network))
+
+
+def _valid_plan(app: FastAPI) -> Plan:
+    network: Network = app.state.network
+    problem = _problem(app)
+
+    def slot(vehicle_id: str, place_id: str, start_min: int) -> Visit:
+        candidate = next(
+            c
+            for c in problem.candidates
+            if c.place_id == place_id and vehicle_id in c.vehicle_ids and not c.locked and not c.request_ids
+        )
+        return Visit(candidate.id, start_min)
+
+    solution = Solution(
+        (
+            ("BUS-01", (slot("BUS-01", "AZ-QAB", MONDAY_9), slot("BUS-01", "AZ-OGU", TUESDAY_9))),
+            ("BUS-10", (slot("BUS-10", "AZ-NV", MONDAY_9),)),
+        ),
+        0,
+        0.0,
+    )
+    plan = build_plan(problem, solution, GraphTravelModel(network))
+    assert validate(plan, problem=problem, network=network) == ()
+    return plan
+
+
+@pytest.fixture
+def plan_id(app: FastAPI, client: TestClient) -> int:
+    """The hand-made valid plan, stored (version 1, not published)."""
+    with _sessions(app).begin() as session:
+        return save_plan(session, plan=_valid_plan(app))
+
+
+def _stop(body: dict[str, Any], vehicle_id: str, day: str, place_id: str) -> dict[str, Any]:
+    matches = [s for s in body["stops"] if (s["vehicle_id"], s["date"], s["place_id"]) == (vehicle_id, day, place_id)]
+    assert len(matches) == 1, body["stops"]
+    return matches[0]
+
+
+def _edit(action: str, vehicle_id: str, day: str, place_id: str, version: int, **to: str) -> dict[str, Any]:
+    return {"version": version, "vehicle_id": vehicle_id, "date": day, "place_id": place_id, "action": action, **to}
+
+
+def test_plan_json_carries_version_and_published(client: TestClient, plan_id: int) -> None:
+    """GET /plans/{id} adds the plan's version (1 when stored) and whether it is published to the plan JSON."""
+    body = client.get(f"/plans/{plan_id}").json()
+    assert (body["version"], body["published"]) == (1, False)
+    assert body["week_start"] == WEEK.isoformat()
+    assert len(body["stops"]) == 3
+
+
+def test_lock_and_unlock_round_trip(client: TestClient, plan_id: int) -> None:
+    """Locking a stop raises the version and shows locked; unlocking raises it again and clears it; the
+    validator finds nothing in either."""
+    locked = client.patch(f"/plans/{plan_id}/stops", json=_edit("lock", "BUS-01", "2026-11-24", "AZ-OGU", 1))
+    assert locked.status_code == 200
+    assert locked.json() == {"version": 2, "violations": []}
+    body = client.get(f"/plans/{plan_id}").json()
+    assert body["version"] == 2
+    assert _stop(body, "BUS-01", "2026-11-24", "AZ-OGU")["locked"] is True
+    assert _stop(body, "BUS-01", "2026-11-23", "AZ-QAB")["locked"] is False
+
+    unlocked = client.patch(f"/plans/{plan_id}/stops", json=_edit("unlock", "BUS-01", "2026-11-24", "AZ-OGU", 2))
+    assert unlocked.json() == {"version": 3, "violations": []}
+    body = client.get(f"/plans/{plan_id}").json()
+    assert body["version"] == 3
+    assert _stop(body, "BUS-01", "2026-11-24", "AZ-OGU")["locked"] is False
+
+
+def test_a_stale_version_is_409_for_edits_and_publishing(client: TestClient, plan_id: int) -> None:
+    """Once the plan is at version 2, an edit or a publish naming version 1 is refused and changes nothing."""
+    assert client.patch(f"/plans/{plan_id}/stops", json=_edit("lock", "BUS-01", "2026-11-23", "AZ-QAB", 1)).is_success
+    before = client.get(f"/plans/{plan_id}").json()
+
+    edit = client.patch(f"/plans/{plan_id}/stops", json=_edit("unlock", "BUS-01", "2026-11-23", "AZ-QAB", 1))
+    assert edit.status_code == 409
+    assert edit.json() == {"detail": f"plan {plan_id} is at version 2, not 1: reload it and try again"}
+    published = client.post(f"/plans/{plan_id}/publish", json={"version": 1})
+    assert published.status_code == 409
+    assert "is at version 2, not 1" in published.json()["detail"]
+    assert client.get(f"/plans/{plan_id}").json() == before
+
+
+def test_moving_a_stop_to_another_service_day_keeps_its_times_and_redraws_the_route(
+    client: TestClient, plan_id: int
+) -> None:
+    """A move to Wednesday keeps 09:00-13:30, redraws BUS-01's legs (still from and back to its depot) and
+    breaks no rule."""
+    response = client.patch(
+        f"/plans/{plan_id}/stops", json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 1, to_date="2026-11-25")
+    )
+    assert response.json() == {"version": 2, "violations": []}
+    body = client.get(f"/plans/{plan_id}").json()
+    moved = _stop(body, "BUS-01", "2026-11-25", "AZ-OGU")
+    assert (moved["arrive"], moved["depart"]) == ("2026-11-25T09:00:00+04:00", "2026-11-25T13:30:00+04:00")
+    legs = [leg for leg in body["legs"] if leg["vehicle_id"] == "BUS-01"]
+    assert legs[0]["from_site_id"] == legs[-1]["to_site_id"] == "AZ-QAB"
+    assert legs[-1]["depart"] == "2026-11-25T13:30:00+04:00"
+    assert body["kpis"]["expected_citizens"] == 150
+
+
+def test_a_move_that_breaks_rules_is_stored_with_its_violations_and_cannot_be_published(
+    client: TestClient, plan_id: int
+) -> None:
+    """Moving a stop to Saturday answers the validator's not_a_service_day; the edit is stored (version 2),
+    and publishing that version is refused with the violations."""
+    response = client.patch(
+        f"/plans/{plan_id}/stops", json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 1, to_date="2026-11-28")
+    )
+    assert response.status_code == 200
+    result = response.json()
+    assert result["version"] == 2
+    assert "not_a_service_day" in {v["code"] for v in result["violations"]}
+    assert _stop(client.get(f"/plans/{plan_id}").json(), "BUS-01", "2026-11-28", "AZ-OGU")["arrive"].startswith(
+        "2026-11-28T09:00"
+    )
+
+    refused = client.post(f"/plans/{plan_id}/publish", json={"version": 2})
+    assert refused.status_code == 409
+    detail = refused.json()["detail"]
+    assert detail["message"].endswith("cannot be published")
+    assert detail["violations"] == result["violations"]
+    assert client.get(f"/plans/{plan_id}").json()["published"] is False
+
+
+def test_handing_a_naxcivan_stop_to_a_mainland_bus_is_an_exclave_violation(client: TestClient, plan_id: int) -> None:
+    """No road links Naxçıvan with the mainland: BUS-10's stop given to BUS-01 breaks the exclave rule (and the
+    drives cannot exist)."""
+    response = client.patch(
+        f"/plans/{plan_id}/stops", json=_edit("move", "BUS-10", "2026-11-23", "AZ-NV", 1, to_vehicle_id="BUS-01")
+    )
+    assert response.status_code == 200
+    codes = {(v["code"], v["vehicle_id"]) for v in response.json()["violations"]}
+    assert ("exclave", "BUS-01") in codes
+    assert ("unreachable", "BUS-01") in codes
+    body = client.get(f"/plans/{plan_id}").json()
+    assert _stop(body, "BUS-01", "2026-11-23", "AZ-NV")["vehicle_id"] == "BUS-01"
+    assert not [s for s in body["stops"] if s["vehicle_id"] == "BUS-10"]
+
+
+def test_a_stop_moved_to_a_vehicle_without_a_route_gets_one(client: TestClient, plan_id: int) -> None:
+    """BUS-02 (depot Şəki) has no route in the plan; given Oğuz on Tuesday it drives there and back."""
+    response = client.patch(
+        f"/plans/{plan_id}/stops", json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 1, to_vehicle_id="BUS-02")
+    )
+    assert response.json() == {"version": 2, "violations": []}
+    legs = [g for g in client.get(f"/plans/{plan_id}").json()["legs"] if g["vehicle_id"] == "BUS-02"]
+    assert [(g["from_site_id"], g["to_site_id"]) for g in legs] == [("AZ-SA", "AZ-OGU"), ("AZ-OGU", "AZ-SA")]
+
+
+def test_edits_refused_as_asked(client: TestClient, plan_id: int) -> None:
+    """Unknown plan or stop: 404; a locked stop cannot move: 409; a vehicle not in the plan or a date outside its
+    week: 422 naming the field; a move without a target, or targets on a lock: 422. None raises the version."""
+    url = f"/plans/{plan_id}/stops"
+    assert client.patch("/plans/999/stops", json=_edit("lock", "BUS-01", "2026-11-23", "AZ-QAB", 1)).status_code == 404
+    missing = client.patch(url, json=_edit("lock", "BUS-01", "2026-11-25", "AZ-QAB", 1))
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": f"plan {plan_id} has no stop of BUS-01 on 2026-11-25 at AZ-QAB"}
+
+    bad_vehicle = client.patch(url, json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 1, to_vehicle_id="BUS-99"))
+    assert bad_vehicle.status_code == 422
+    assert bad_vehicle.json()["detail"][0]["loc"] == ["body", "to_vehicle_id"]
+    bad_date = client.patch(url, json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 1, to_date="2026-12-01"))
+    assert bad_date.status_code == 422
+    assert bad_date.json()["detail"][0]["loc"] == ["body", "to_date"]
+    no_target = client.patch(url, json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 1))
+    assert no_target.status_code == 422
+    assert "to_vehicle_id or to_date" in no_target.json()["detail"][0]["msg"]
+    target_on_lock = client.patch(url, json=_edit("lock", "BUS-01", "2026-11-24", "AZ-OGU", 1, to_date="2026-11-25"))
+    assert target_on_lock.status_code == 422
+    assert client.patch(url, json=_edit("pin", "BUS-01", "2026-11-24", "AZ-OGU", 1)).status_code == 422
+
+    assert client.patch(url, json=_edit("lock", "BUS-01", "2026-11-24", "AZ-OGU", 1)).json()["version"] == 2
+    locked_move = client.patch(url, json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 2, to_date="2026-11-25"))
+    assert locked_move.status_code == 409
+    assert "is locked: unlock it first" in locked_move.json()["detail"]
+    assert client.get(f"/plans/{plan_id}").json()["version"] == 2
+
+
+def test_publishing_a_valid_plan(app: FastAPI, client: TestClient, plan_id: int) -> None:
+    """Publishing the current version marks the plan published and raises its version; publishing again at the
+    new version keeps it published."""
+    response = client.post(f"/plans/{plan_id}/publish", json={"version": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["plan_id"], body["version"], body["published"]) == (plan_id, 2, True)
+    assert body["published_at"]
+    stored = client.get(f"/plans/{plan_id}").json()
+    assert (stored["version"], stored["published"]) == (2, True)
+    assert client.post(f"/plans/{plan_id}/publish", json={"version": 2}).json()["version"] == 3
+    assert client.post("/plans/999/publish", json={"version": 1}).status_code == 404
+
+
+@pytest.mark.slow
+def test_reoptimize_runs_as_a_job_and_keeps_locked_stops(app: FastAPI, client: TestClient, plan_id: int) -> None:
+    """POST /plans/{id}/reoptimize answers 202 with a reoptimize job; it stores a new plan of the same week that
+    keeps the locked stop, and leaves the original plan as it was."""
+    client.patch(f"/plans/{plan_id}/stops", json=_edit("lock", "BUS-01", "2026-11-24", "AZ-OGU", 1))
+    response = client.post(f"/plans/{plan_id}/reoptimize", json={"time_limit_s": 2})
+    assert response.status_code == 202
+    job = response.json()
+    assert response.headers["location"] == f"/jobs/{job['id']}"
+    assert (job["kind"], job["status"], job["params"]["plan_id"]) == ("reoptimize", "queued", plan_id)
+
+    stop = time.monotonic() + 120
+    while (job := client.get(f"/jobs/{job['id']}").json())["status"] in ("queued", "running"):
+        assert time.monotonic() < stop, job
+        time.sleep(0.2)
+    assert job["status"] == "succeeded", job
+    new = client.get(f"/plans/{job['plan_id']}").json()
+    assert job["plan_id"] != plan_id
+    assert new["week_start"] == WEEK.isoformat()
+    assert _stop(new, "BUS-01", "2026-11-24", "AZ-OGU")["locked"] is True
+    with _sessions(app)() as session:
+        original = get_plan(session, plan_id=plan_id)
+    assert original is not None and len(original.stops) == 3
+    assert client.post("/plans/999/reoptimize").status_code == 404
+
+
+def test_lifecycle_endpoints_need_a_planner_token(app: FastAPI, client: TestClient, plan_id: int) -> None:
+    """Without a token 401, with an office's token 403, for edits, publishing and re-optimising."""
+    office = {"Authorization": f"Bearer {make_token(app, Role.OFFICE, ('AZ-OGU',))}"}
+    calls: list[tuple[str, str, dict[str, Any]]] = [
+        ("PATCH", f"/plans/{plan_id}/stops", _edit("lock", "BUS-01", "2026-11-24", "AZ-OGU", 1)),
+        ("POST", f"/plans/{plan_id}/publish", {"version": 1}),
+        ("POST", f"/plans/{plan_id}/reoptimize", {"time_limit_s": 5}),
+        ("GET", f"/plans/{plan_id}", {}),
+    ]
+    for method, url, body in calls:
+        assert client.request(method, url, json=body, headers={"Authorization": ""}).status_code == 401, url
+        assert client.request(method, url, json=body, headers=office).status_code == 403, url
+    assert client.get(f"/plans/{plan_id}").json()["version"] == 1
