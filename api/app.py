@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.jobs import JobRunner
-from api.routes import exports, health, jobs, places, plans, public, requests, services
+from api.routes import centres, exports, fleet, health, jobs, places, plans, public, requests, services
 from api.settings import Settings, get_settings
 from data.bundled import load_fleet, load_network
 from data.db import make_engine, make_session_factory, migrate
@@ -58,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(requests.router)
     app.include_router(services.router)
     app.include_router(exports.router)
+    app.include_router(fleet.router)
+    app.include_router(centres.router)
     # The vendored Leaflet files the maps and the public page load: public, so no map needs a network.
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     return app

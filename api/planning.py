@@ -9,6 +9,7 @@ inputs (``week_problem``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -18,12 +19,16 @@ from typing import Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.calendar import public_holidays
-from data.job_store import PlanState, bump_plan_version, plan_state, replace_plan_routes
+from data.fleet_store import with_planner_edits
 from data.repository import (
+    PlanState,
+    bump_plan_version,
     get_plan,
     maintenance_days,
     open_requests,
+    plan_state,
     publish_plan,
+    replace_plan_routes,
     save_plan,
     set_locked,
     sync_reference,
@@ -31,13 +36,15 @@ from data.repository import (
 )
 from routing.optimizer import RoutingOptimizer
 from routing.travel import GraphTravelModel
-from scheduler.calendar import BAKU, service_dates
-from scheduler.demand import VisitRecord, estimate_demand
+from scheduler.assemble import legs_for, overnights_for
+from scheduler.calendar import BAKU
+from scheduler.demand import VisitRecord
 from scheduler.domain import Fleet, Network, VehicleKind
 from scheduler.pipeline import PlanningParams, PlanningResult, plan_week
-from scheduler.plan import Leg, Overnight, Plan, Route, Stop, compute_kpis
-from scheduler.ports import UNREACHABLE, ProgressCallback, TravelModel
-from scheduler.problem import Lock, Problem, build_problem
+from scheduler.pipeline import week_problem as pipeline_week_problem
+from scheduler.plan import Plan, Route, Stop, compute_kpis
+from scheduler.ports import ProgressCallback, TravelModel
+from scheduler.problem import Lock, Problem
 from scheduler.requests import VisitRequest
 from scheduler.stability import Changes, count_changes, locks_from_plan
 from scheduler.validator import Violation, validate
@@ -51,6 +58,12 @@ class StoredPlan:
     holidays: dict[date, str]
     changes: Changes | None = None
     """For a re-optimisation: what changed against the plan it started from."""
+
+
+@functools.lru_cache(maxsize=4)
+def travel_model(network: Network) -> GraphTravelModel:
+    """The road and rail graphs of a network, built once per process."""
+    return GraphTravelModel(network)
 
 
 class UnknownPlan(LookupError):
@@ -110,12 +123,13 @@ def plan_and_store(
                 raise UnknownPlan(f"no plan {reoptimize}")
             week_start = previous.week_start
         inputs = week_inputs(session, fleet=fleet, week_start=week_start, params=params)
+        network = with_planner_edits(session, network)
     result = plan_week(
         network=network,
         fleet=inputs.fleet,
         week_start=week_start,
         holidays=inputs.holidays,
-        travel=GraphTravelModel(network),
+        travel=travel_model(network),
         optimizer=RoutingOptimizer(),
         params=params,
         requests=inputs.requests,
@@ -142,20 +156,16 @@ def week_problem(
     locks: Sequence[Lock] = (),
     params: PlanningParams | None = None,
 ) -> Problem:
-    """The week's ``Problem`` as ``scheduler.pipeline.plan_week`` builds it (demand, candidates, matrices), for
-    checking a stored or hand-edited plan with the validator."""
-    params = params or PlanningParams()
-    dates = service_dates(inputs.week_start, inputs.holidays)
-    demand = estimate_demand(network, travel, dates, history=inputs.history, params=params.demand)
-    return build_problem(
+    """The week's ``Problem`` as ``plan_week`` builds it, for checking a stored or hand-edited plan."""
+    return pipeline_week_problem(
         network=network,
         fleet=inputs.fleet,
-        travel=travel,
-        demand=demand,
         week_start=inputs.week_start,
-        service_dates=dates,
-        rules=params.rules,
+        holidays=inputs.holidays,
+        travel=travel,
+        params=params or PlanningParams(),
         requests=inputs.requests,
+        history=inputs.history,
         locks=locks,
     )
 
@@ -270,7 +280,7 @@ def edit_stop(
     if not any((s.vehicle_id, s.date, s.place_id) == key for s in plan.stops):
         raise UnknownStop(f"plan {plan_id} has no stop of {edit.vehicle_id} on {edit.date} at {edit.place_id}")
     inputs = _inputs(sessions, fleet, plan.week_start)
-    travel = GraphTravelModel(network)
+    travel = travel_model(network)
     if edit.action == "move":
         # A locked stop never moves, so the edited plan has the same locks as the stored one.
         problem = week_problem(inputs, network=network, travel=travel, locks=locks_from_plan(plan))
@@ -304,7 +314,7 @@ def edit_stop(
 
 def check_plan(*, sessions: sessionmaker[Session], network: Network, fleet: Fleet, plan: Plan) -> tuple[Violation, ...]:
     """What the validator finds in ``plan`` against its week as the database says today."""
-    travel = GraphTravelModel(network)
+    travel = travel_model(network)
     inputs = _inputs(sessions, fleet, plan.week_start)
     problem = week_problem(inputs, network=network, travel=travel, locks=locks_from_plan(plan))
     return validate(plan, problem=problem, network=network)
@@ -396,62 +406,12 @@ def _rebuilt(problem: Problem, travel: TravelModel, old: Route, stops: list[Stop
     the depot (a vehicle that had no stops goes home every night)."""
     stops = sorted(stops, key=lambda s: s.arrive)
     if not stops:
-        return Route(old.vehicle_id, (), (), _overnights(problem, old.vehicle_id, ()))
+        return Route(old.vehicle_id, (), (), overnights_for(problem, old.vehicle_id, ()))
     home_nights = {o.date for o in old.overnights if o.at_depot} if old.stops else set(problem.service_dates)
     items: list[Stop | None] = [stops[0]]
     for before, after in pairwise(stops):
         if any(before.date <= night < after.date for night in home_nights):
             items.append(None)
         items.append(after)
-    legs = _legs(problem, travel, old.vehicle_id, items)
-    return Route(old.vehicle_id, tuple(stops), legs, _overnights(problem, old.vehicle_id, legs))
-
-
-def _legs(problem: Problem, travel: TravelModel, vehicle_id: str, items: list[Stop | None]) -> tuple[Leg, ...]:
-    """As ``scheduler.assemble`` draws them (leave the depot just in time, drive on right after a stop), but an
-    edit may ask for a drive that does not exist: such a leg takes no time and goes straight, and the validator
-    reports it as ``unreachable``."""
-    kind = problem.vehicle(vehicle_id).kind
-    depot = problem.depot_site(vehicle_id)
-    coords = {s.id: (s.lat, s.lon) for s in travel.sites(kind)}
-    legs: list[Leg] = []
-    origin, leave = depot, None
-    for n, item in enumerate([*items, None]):
-        target = item.site_id if item is not None else depot
-        if item is None and n < len(items) and target == origin:
-            continue
-        minutes, metres, path = _drive(problem, travel, kind, origin, target, coords)
-        if leave is None:
-            assert item is not None
-            leave = item.arrive - timedelta(minutes=minutes)
-        legs.append(Leg(vehicle_id, origin, target, leave, leave + timedelta(minutes=minutes), metres, minutes, path))
-        origin, leave = (item.site_id, item.depart) if item is not None else (depot, None)
-    return tuple(legs)
-
-
-def _drive(
-    problem: Problem,
-    travel: TravelModel,
-    kind: VehicleKind,
-    origin: str,
-    target: str,
-    coords: dict[str, tuple[float, float]],
-) -> tuple[int, int, tuple[tuple[float, float], ...]]:
-    matrix = problem.matrix(kind)
-    if origin in matrix.site_ids and target in matrix.site_ids:
-        minutes = problem.travel_min(kind, origin, target)
-        if minutes != UNREACHABLE:
-            return minutes, problem.travel_m(kind, origin, target), travel.path(kind, origin, target)
-    ends = tuple(coords[s] for s in (origin, target) if s in coords)
-    return 0, 0, ends
-
-
-def _overnights(problem: Problem, vehicle_id: str, legs: tuple[Leg, ...]) -> tuple[Overnight, ...]:
-    depot = problem.depot_site(vehicle_id)
-    out = []
-    for evening, _ in problem.nights():
-        midnight = datetime.combine(evening + timedelta(days=1), datetime.min.time(), tzinfo=BAKU)
-        before = [leg for leg in legs if leg.depart < midnight]
-        site = before[-1].to_site_id if before else depot
-        out.append(Overnight(vehicle_id, evening, site, site == depot))
-    return tuple(out)
+    legs = legs_for(problem, old.vehicle_id, items, travel)
+    return Route(old.vehicle_id, tuple(stops), legs, overnights_for(problem, old.vehicle_id, legs))

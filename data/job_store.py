@@ -11,18 +11,15 @@ Like ``data.repository``: keyword-only functions taking a ``Session``; they flus
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from data.models import JobRow, LegRow, PlanRow, StopRow
-from data.repository import _plan_children
-from scheduler.plan import Plan
+from data.models import JobRow
 
 
 class JobStatus(StrEnum):
@@ -162,57 +159,3 @@ def fail_unfinished(session: Session, *, message: str) -> list[int]:
     for job_id in ids:
         finish_job(session, job_id=job_id, status=JobStatus.FAILED, message=message)
     return ids
-
-
-# --- plan versions (optimistic concurrency for hand edits and publishing) ---
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class PlanState:
-    plan_id: int
-    week_start: dt.date
-    version: int
-    published_at: datetime | None
-
-    @property
-    def published(self) -> bool:
-        return self.published_at is not None
-
-
-def plan_state(session: Session, *, plan_id: int) -> PlanState | None:
-    """The plan's version and publication, or None when there is no such plan."""
-    row = session.get(PlanRow, plan_id, populate_existing=True)
-    if row is None:
-        return None
-    return PlanState(row.id, row.week_start, row.version, row.published_at)
-
-
-def bump_plan_version(session: Session, *, plan_id: int, expected: int) -> int | None:
-    """Raise the plan's version by one if it is still ``expected``; the new version, or None when it was not."""
-    changed = _changed(
-        session,
-        update(PlanRow).where(PlanRow.id == plan_id, PlanRow.version == expected).values(version=PlanRow.version + 1),
-    )
-    return expected + 1 if changed == 1 else None
-
-
-def replace_plan_routes(session: Session, *, plan_id: int, plan: Plan) -> None:
-    """Store ``plan``'s routes (stops, legs, overnights, KPIs) in place of plan ``plan_id``'s: a hand edit.
-
-    The version is not touched (see :func:`bump_plan_version`); requests left unserved stay as they were.
-    """
-    row = session.get(PlanRow, plan_id)
-    if row is None:
-        raise LookupError(f"no plan {plan_id}")
-    session.execute(delete(StopRow).where(StopRow.plan_id == plan_id), execution_options={"synchronize_session": False})
-    session.execute(delete(LegRow).where(LegRow.plan_id == plan_id), execution_options={"synchronize_session": False})
-    row.route_vehicle_ids = [r.vehicle_id for r in plan.routes]
-    row.kpis = dataclasses.asdict(plan.kpis)
-    row.overnights = [
-        {"vehicle_id": o.vehicle_id, "date": o.date.isoformat(), "site_id": o.site_id, "at_depot": o.at_depot}
-        for route in plan.routes
-        for o in route.overnights
-    ]
-    session.flush()
-    session.add_all(_plan_children(plan_id, plan.routes))
-    session.flush()

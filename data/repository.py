@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import CursorResult, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from data.models import (
@@ -106,8 +106,14 @@ def _vehicle_values(vehicle: Vehicle) -> dict[str, Any]:
     }
 
 
-def _upsert(session: Session, model: type[RowT], values_by_id: dict[str, dict[str, Any]]) -> None:
-    """Insert the missing rows and update the changed ones (one SELECT); rows not named are left alone."""
+def _upsert(
+    session: Session,
+    model: type[RowT],
+    values_by_id: dict[str, dict[str, Any]],
+    keep: Callable[[RowT], Collection[str]] = lambda row: (),
+) -> None:
+    """Insert the missing rows and update the changed ones (one SELECT); rows not named are left alone, and so
+    are the fields ``keep(row)`` names on an existing row."""
     if not values_by_id:
         return
     existing = {row.id: row for row in session.scalars(select(model).where(model.id.in_(values_by_id)))}
@@ -116,21 +122,39 @@ def _upsert(session: Session, model: type[RowT], values_by_id: dict[str, dict[st
         if row is None:
             session.add(model(id=row_id, **values))
             continue
+        kept = keep(row)
         for key, value in values.items():
-            if getattr(row, key) != value:
+            if key not in kept and getattr(row, key) != value:
                 setattr(row, key, value)
+
+
+PLANNER_POPULATION_PREFIX = "planner "
+"""``population_as_of`` of a place whose population a planner corrected (``planner YYYY-MM-DD``)."""
+CENTRE_FIELDS_OF_PLANNERS = ("status", "opened")
+"""A stored centre's fields that belong to planners (``PATCH /centres/{id}``): the bundled data sets them only
+when it inserts the centre."""
+
+
+def _planner_place_fields(row: PlaceRow) -> tuple[str, ...]:
+    return ("population", "population_as_of") if row.population_as_of.startswith(PLANNER_POPULATION_PREFIX) else ()
+
+
+def _planner_centre_fields(row: CentreRow) -> tuple[str, ...]:
+    return CENTRE_FIELDS_OF_PLANNERS
 
 
 def sync_reference(session: Session, *, network: Network, fleet: Fleet) -> None:
     """Upsert places, stations, centres and vehicles so the tables say what ``network`` and ``fleet`` say.
 
     Idempotent: a second run changes nothing. Rows absent from the data are kept, since stored plans may refer
-    to them. Flushes in dependency order (places first) so foreign keys hold; does not commit.
+    to them. A planner's edits stay: a stored centre's status and opening date, and a population a planner
+    corrected (``data.fleet_store``). Flushes in dependency order (places first) so foreign keys hold; does not
+    commit.
     """
-    _upsert(session, PlaceRow, {p.id: _place_values(p) for p in network.places})
+    _upsert(session, PlaceRow, {p.id: _place_values(p) for p in network.places}, keep=_planner_place_fields)
     session.flush()
     _upsert(session, StationRow, {s.id: _station_values(s) for s in network.stations})
-    _upsert(session, CentreRow, {c.id: _centre_values(c) for c in network.centres})
+    _upsert(session, CentreRow, {c.id: _centre_values(c) for c in network.centres}, keep=_planner_centre_fields)
     _upsert(session, VehicleRow, {v.id: _vehicle_values(v) for v in fleet.vehicles})
     session.flush()
 
@@ -296,17 +320,21 @@ def save_plan(session: Session, *, plan: Plan) -> int:
             for u in plan.unserved
         ],
         due_missed=list(plan.due_missed),
-        overnights=[
-            {"vehicle_id": o.vehicle_id, "date": o.date.isoformat(), "site_id": o.site_id, "at_depot": o.at_depot}
-            for route in plan.routes
-            for o in route.overnights
-        ],
+        overnights=_overnights_json(plan),
     )
     session.add(row)
     session.flush()
     session.add_all(_plan_children(row.id, plan.routes))
     session.flush()
     return row.id
+
+
+def _overnights_json(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {"vehicle_id": o.vehicle_id, "date": o.date.isoformat(), "site_id": o.site_id, "at_depot": o.at_depot}
+        for route in plan.routes
+        for o in route.overnights
+    ]
 
 
 def _plan_children(plan_id: int, routes: Iterable[Route]) -> list[Base]:
@@ -370,6 +398,12 @@ def get_plan(session: Session, *, plan_id: int) -> Plan | None:
 def latest_plan_id(session: Session) -> int | None:
     """The id of the most recently saved plan, or ``None`` when none is stored."""
     return session.scalar(select(func.max(PlanRow.id)))
+
+
+def public_plan_id(session: Session) -> int | None:
+    """The plan the public sees: the latest published one, or the latest plan while none has been published."""
+    published = session.scalar(select(func.max(PlanRow.id)).where(PlanRow.published_at.is_not(None)))
+    return published if published is not None else latest_plan_id(session)
 
 
 def upcoming_stops(session: Session, *, plan_id: int, from_date: date) -> list[Stop]:
@@ -528,3 +562,53 @@ def principal_by_token(session: Session, *, token_sha256: str) -> StoredPrincipa
         select(PrincipalRow).where(PrincipalRow.token_sha256 == token_sha256, PrincipalRow.revoked.is_(False))
     )
     return None if row is None else StoredPrincipal(row.id, row.name, row.role, tuple(row.places))
+
+
+# --- plan versions (optimistic concurrency for hand edits and publishing) ---
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlanState:
+    plan_id: int
+    week_start: dt.date
+    version: int
+    published_at: datetime | None
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None
+
+
+def plan_state(session: Session, *, plan_id: int) -> PlanState | None:
+    """The plan's version and publication, or None when there is no such plan."""
+    row = session.get(PlanRow, plan_id, populate_existing=True)
+    if row is None:
+        return None
+    return PlanState(row.id, row.week_start, row.version, row.published_at)
+
+
+def bump_plan_version(session: Session, *, plan_id: int, expected: int) -> int | None:
+    """Raise the plan's version by one if it is still ``expected``; the new version, or None when it was not."""
+    statement = (
+        update(PlanRow).where(PlanRow.id == plan_id, PlanRow.version == expected).values(version=PlanRow.version + 1)
+    )
+    result = cast(CursorResult[Any], session.execute(statement, execution_options={"synchronize_session": False}))
+    return expected + 1 if result.rowcount == 1 else None
+
+
+def replace_plan_routes(session: Session, *, plan_id: int, plan: Plan) -> None:
+    """Store ``plan``'s routes (stops, legs, overnights, KPIs) in place of plan ``plan_id``'s: a hand edit.
+
+    The version is not touched (see :func:`bump_plan_version`); requests left unserved stay as they were.
+    """
+    row = session.get(PlanRow, plan_id)
+    if row is None:
+        raise LookupError(f"no plan {plan_id}")
+    session.execute(delete(StopRow).where(StopRow.plan_id == plan_id), execution_options={"synchronize_session": False})
+    session.execute(delete(LegRow).where(LegRow.plan_id == plan_id), execution_options={"synchronize_session": False})
+    row.route_vehicle_ids = [r.vehicle_id for r in plan.routes]
+    row.kpis = dataclasses.asdict(plan.kpis)
+    row.overnights = _overnights_json(plan)
+    session.flush()
+    session.add_all(_plan_children(plan_id, plan.routes))
+    session.flush()

@@ -11,6 +11,7 @@ costs ``Rules.lodging_m``, and at least ``nights - max_nights_away`` of them mus
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -85,7 +86,7 @@ class RoutingOptimizer:
         # week (path-cheapest-arc and savings spend nights at home before the first stop and ignore all-or-none
         # and at-least constraints).
         starting = hint if hint is not None else greedy_solution(problem)
-        initial, days = _initial_routes(problem, nodes, starting)
+        initial, days = _initial_routes(problem, nodes, engine_problem.allowed or (), starting)
         checker = RouteChecker(engine_problem)
         initial = _feasible_start(problem, nodes, engine_problem, checker, initial, days)
         initial = _insert_requests(problem, nodes, engine_problem, checker, initial, days)
@@ -124,9 +125,11 @@ def _nodes(problem: Problem) -> list[_Node]:
     return nodes
 
 
-def _initial_routes(problem: Problem, nodes: list[_Node], hint: Solution) -> tuple[list[list[int]], list[list[int]]]:
+def _initial_routes(
+    problem: Problem, nodes: list[_Node], allowed: Sequence[tuple[int, ...] | None], hint: Solution
+) -> tuple[list[list[int]], list[list[int]]]:
     """A previous solution's visits as engine nodes, and the day (of the week) of each; visits whose candidate no
-    longer exists are dropped."""
+    longer exists, or that the vehicle may no longer serve, are dropped."""
     index = {c.id: i for i, c in enumerate(problem.candidates)}
     node_of: dict[tuple[int | None, ProfileKey | None], int] = {
         (n.candidate, n.profile): i for i, n in enumerate(nodes) if n.candidate is not None
@@ -148,7 +151,7 @@ def _initial_routes(problem: Problem, nodes: list[_Node], hint: Solution) -> tup
                 node = None if night is None else home_of.get((v, night))
             else:
                 node = node_of.get((index.get(visit.candidate_id), key))
-            if node is not None and node not in used:
+            if node is not None and node not in used and v in (allowed[node] or ()):
                 routes[v].append(node)
                 days[v].append(visit.start_min // MINUTES_PER_DAY)
                 used.add(node)
@@ -186,10 +189,12 @@ def _feasible_start(
         routes[v], days[v] = [n for n, _ in pairs], [d for _, d in pairs]
     if checker.objective(routes) is not None:
         return routes
-    for v in range(len(routes)):  # last resort: a vehicle whose week cannot keep the rules stays home
+    locked = {n for group in engine_problem.groups if group.prize is None for n in group.nodes}
+    for v in range(len(routes)):  # last resort: a vehicle whose week cannot keep the rules keeps its locks only
         alone = [routes[v] if u == v else homes[u] for u in range(len(routes))]
         if checker.objective(alone) is None:
-            routes[v], days[v] = list(homes[v]), [evenings[night_of[n][1]] for n in homes[v]]
+            kept = [(n, d) for n, d in zip(routes[v], days[v], strict=True) if n in locked or n in night_of]
+            routes[v], days[v] = [n for n, _ in kept], [d for _, d in kept]
     return routes
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from scheduler.calendar import BAKU, local_datetime
 from scheduler.domain import VehicleKind
 from scheduler.plan import Leg, Overnight, Plan, Route, Stop, compute_kpis
-from scheduler.ports import Site, TravelModel
+from scheduler.ports import UNREACHABLE, LatLon, Site, TravelModel
 from scheduler.problem import HOME, Problem, Solution, Visit
 
 
@@ -24,8 +24,8 @@ def build_plan(problem: Problem, solution: Solution, travel: TravelModel) -> Pla
             items.append(None if visit.candidate_id == HOME else _stop(problem, vehicle_id, visit, sites[vehicle.kind]))
         items = _merge_back_to_back(items)
         stops = tuple(item for item in items if item is not None)
-        legs = _legs(problem, vehicle_id, items, travel) if stops else ()
-        routes.append(Route(vehicle_id, stops, legs, _overnights(problem, vehicle_id, legs)))
+        legs = legs_for(problem, vehicle_id, items, travel) if stops else ()
+        routes.append(Route(vehicle_id, stops, legs, overnights_for(problem, vehicle_id, legs)))
     return Plan(
         week_start=problem.week_start,
         service_dates=problem.service_dates,
@@ -75,8 +75,12 @@ def _merge_back_to_back(items: list[Stop | None]) -> list[Stop | None]:
     return merged
 
 
-def _legs(problem: Problem, vehicle_id: str, items: list[Stop | None], travel: TravelModel) -> tuple[Leg, ...]:
-    """Depot → stops (→ depot for a night → stops) → depot; ``None`` in ``items`` is a night at the depot."""
+def legs_for(problem: Problem, vehicle_id: str, items: list[Stop | None], travel: TravelModel) -> tuple[Leg, ...]:
+    """Depot → stops (→ depot for a night → stops) → depot; ``None`` in ``items`` is a night at the depot.
+
+    A hand edit may ask for a drive that does not exist: that leg takes no time and goes straight, and the
+    validator reports it as ``unreachable``.
+    """
     kind = problem.vehicle(vehicle_id).kind
     depot = problem.depot_site(vehicle_id)
     legs: list[Leg] = []
@@ -84,28 +88,30 @@ def _legs(problem: Problem, vehicle_id: str, items: list[Stop | None], travel: T
     for n, item in enumerate([*items, None]):
         target = item.site_id if item is not None else depot
         if item is None and target == origin and (n < len(items) or leave is None):
-            continue  # a night at home when already there, or the week ending after a night at home
-        minutes = problem.travel_min(kind, origin, target)
+            leave = None  # a night at home when already there: leave just in time the next morning
+            continue
+        minutes, metres, path = _drive(problem, travel, kind, origin, target)
         if leave is None:
             assert item is not None
             leave = item.arrive - timedelta(minutes=minutes)
-        legs.append(
-            Leg(
-                vehicle_id=vehicle_id,
-                from_site_id=origin,
-                to_site_id=target,
-                depart=leave,
-                arrive=leave + timedelta(minutes=minutes),
-                distance_m=problem.travel_m(kind, origin, target),
-                duration_min=minutes,
-                path=travel.path(kind, origin, target),
-            )
-        )
+        legs.append(Leg(vehicle_id, origin, target, leave, leave + timedelta(minutes=minutes), metres, minutes, path))
         origin, leave = (item.site_id, item.depart) if item is not None else (depot, None)
     return tuple(legs)
 
 
-def _overnights(problem: Problem, vehicle_id: str, legs: tuple[Leg, ...]) -> tuple[Overnight, ...]:
+def _drive(
+    problem: Problem, travel: TravelModel, kind: VehicleKind, origin: str, target: str
+) -> tuple[int, int, tuple[LatLon, ...]]:
+    matrix = problem.matrix(kind)
+    if origin in matrix.site_ids and target in matrix.site_ids:
+        minutes = problem.travel_min(kind, origin, target)
+        if minutes != UNREACHABLE:
+            return minutes, problem.travel_m(kind, origin, target), travel.path(kind, origin, target)
+    coords = {s.id: (s.lat, s.lon) for s in travel.sites(kind)}
+    return 0, 0, tuple(coords[s] for s in (origin, target) if s in coords)
+
+
+def overnights_for(problem: Problem, vehicle_id: str, legs: tuple[Leg, ...]) -> tuple[Overnight, ...]:
     """Where the vehicle is at midnight after each service date but the last: where its last leg before it ends."""
     depot = problem.depot_site(vehicle_id)
     out = []

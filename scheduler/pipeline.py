@@ -52,9 +52,40 @@ def plan_week(
     """Plan one week. ``previous`` (the week's current plan) is where the search starts when re-optimising, so
     stops move only where the objective gains."""
     params = params or PlanningParams()
+    problem = week_problem(
+        network=network,
+        fleet=fleet,
+        week_start=week_start,
+        holidays=holidays,
+        travel=travel,
+        params=params,
+        requests=requests,
+        history=history,
+        locks=locks,
+    )
+    hint = None if previous is None else hint_from_plan(problem, previous)
+    solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress, hint=hint)
+    plan = build_plan(problem, solution, travel)
+    plan = replace(plan, unserved=explain_unserved(problem, plan), due_missed=due_missed(problem, plan))
+    return PlanningResult(plan, problem, solution, validate(plan, problem=problem, network=network))
+
+
+def week_problem(
+    *,
+    network: Network,
+    fleet: Fleet,
+    week_start: date,
+    holidays: Collection[date],
+    travel: TravelModel,
+    params: PlanningParams,
+    requests: Sequence[VisitRequest] = (),
+    history: Sequence[VisitRecord] = (),
+    locks: Sequence[Lock] = (),
+) -> Problem:
+    """Demand and candidates of one week: what ``plan_week`` solves, and what a hand-edited plan is checked against."""
     dates = service_dates(week_start, holidays)
     demand = estimate_demand(network, travel, dates, history=history, params=params.demand)
-    problem = build_problem(
+    return build_problem(
         network=network,
         fleet=fleet,
         travel=travel,
@@ -65,8 +96,3 @@ def plan_week(
         requests=requests,
         locks=locks,
     )
-    hint = None if previous is None else hint_from_plan(problem, previous)
-    solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress, hint=hint)
-    plan = build_plan(problem, solution, travel)
-    plan = replace(plan, unserved=explain_unserved(problem, plan), due_missed=due_missed(problem, plan))
-    return PlanningResult(plan, problem, solution, validate(plan, problem=problem, network=network))

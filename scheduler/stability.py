@@ -44,8 +44,8 @@ def hint_from_plan(problem: Problem, plan: Plan) -> Solution:
         for stop in route.stops:
             start = minute_of_week(problem.week_start, stop.arrive)
             lock = locks.pop((stop.vehicle_id, stop.date, stop.place_id), None)
-            ids = [lock] if lock else []
-            for rid in stop.request_ids:
+            ids = [lock] if lock else []  # a locked stop is its lock candidate, requests included
+            for rid in () if lock else stop.request_ids:
                 ids += parts.pop(rid, [])
             if not ids:
                 ids = _slots_for(free_slots[stop.place_id], stop.expected_citizens)

@@ -1,16 +1,31 @@
-"""Places: the first-level units of Azerbaijan the buses and the train serve."""
+"""Places: the first-level units of Azerbaijan the buses and the train serve. Any role reads them; planners and
+admins may correct a population, which the bundled data then no longer overwrites."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-from api.auth import AnyRoleDep
-from api.deps import SessionDep
+from fastapi import APIRouter, Body, HTTPException, Path, status
+
+from api.auth import AnyRoleDep, PlannerDep
+from api.deps import SessionDep, TodayDep
+from api.fleet_schemas import PLACE_UPDATE_EXAMPLES, PlaceUpdate
+from api.request_schemas import ErrorPublic
 from api.schemas import PlacePublic
+from data.fleet_store import set_place_population
 from data.repository import list_places
 from scheduler.domain import Place
 
 router = APIRouter(prefix="/places", tags=["places"])
+
+_AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "No valid bearer token"},
+    403: {"model": ErrorPublic, "description": "The role may not do this"},
+}
+
+PlaceIdPath = Annotated[
+    str, Path(max_length=64, description="A place id (GET /places).", openapi_examples={"qabala": {"value": "AZ-QAB"}})
+]
 
 
 def _public(place: Place) -> PlacePublic:
@@ -31,3 +46,18 @@ def _public(place: Place) -> PlacePublic:
 def read_places(session: SessionDep, _: AnyRoleDep) -> list[PlacePublic]:
     """Every stored place, ordered by id."""
     return [_public(place) for place in list_places(session)]
+
+
+@router.patch("/{place_id}", responses={**_AUTH, 404: {"model": ErrorPublic, "description": "No place with that id"}})
+def change_place(
+    place_id: PlaceIdPath,
+    body: Annotated[PlaceUpdate, Body(openapi_examples=PLACE_UPDATE_EXAMPLES)],
+    session: SessionDep,
+    today: TodayDep,
+    _: PlannerDep,
+) -> PlacePublic:
+    """Correct a place's population (0 or more); it is kept as ``planner YYYY-MM-DD`` data from then on."""
+    if not set_place_population(session, place_id=place_id, population=body.population, edited_on=today):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"place {place_id} not found; GET /places lists them")
+    session.commit()
+    return next(_public(p) for p in list_places(session) if p.id == place_id)

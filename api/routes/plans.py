@@ -38,10 +38,14 @@ from api.planning import (
     edit_stop,
     publish,
     stored_plan,
+    travel_model,
+    week_inputs,
+    week_problem,
 )
 from data.repository import get_plan
 from maps.plan_map import render_plan_map
 from scheduler.domain import Fleet
+from scheduler.pipeline import PlanningParams
 from scheduler.plan import Plan, plan_to_dict
 
 router = APIRouter(prefix="/plans", tags=["plans"])
@@ -102,12 +106,20 @@ def read_plan(plan_id: PlanId, session: SessionDep, _: PlannerDep) -> dict[str, 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse, responses=_NOT_FOUND)
 def read_plan_map(
-    plan_id: PlanId, session: SessionDep, network: NetworkDep, settings: SettingsDep, _: PlannerDep
+    plan_id: PlanId,
+    session: SessionDep,
+    network: NetworkDep,
+    settings: SettingsDep,
+    request: Request,
+    _: PlannerDep,
 ) -> HTMLResponse:
-    """The plan drawn on a Leaflet map (a standalone HTML page)."""
+    """The plan drawn on a Leaflet map (a standalone HTML page), with the week's demand and its requests."""
     plan = _plan_or_404(session, plan_id)
-    html = render_plan_map(plan, network, tiles=settings.map_tiles).get_root().render()
-    return HTMLResponse(html)
+    inputs = week_inputs(session, fleet=_fleet(request), week_start=plan.week_start, params=PlanningParams())
+    problem = week_problem(inputs, network=network, travel=travel_model(network))
+    demand = {d.place_id: float(d.weekly_citizens) for d in problem.demand}
+    html = render_plan_map(plan, network, tiles=settings.map_tiles, demand=demand, requests=inputs.requests)
+    return HTMLResponse(html.get_root().render())
 
 
 @router.patch("/{plan_id}/stops", responses=_CONFLICT)

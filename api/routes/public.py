@@ -12,13 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep, TodayDep
 from api.schemas import PublicStop
-from data.models import PlanRow
-from data.repository import latest_plan_id, list_places, list_vehicles, upcoming_stops
+from data.repository import list_places, list_vehicles, public_plan_id, upcoming_stops
 from maps.i18n import DEFAULT_LANG, Lang
 from maps.public_map import PublicStopView, filter_stops, render_public_page, stops_geojson, stops_ics
 
@@ -65,14 +63,8 @@ DateQuery = Annotated[date | None, Query(description="Only stops on this date (Y
 LangQuery = Annotated[Lang, Query(description="Language of the page: az (default), ru or en.")]
 
 
-def _public_plan_id(session: Session) -> int | None:
-    """The latest published plan; the latest plan while none has been published."""
-    published = session.scalar(select(func.max(PlanRow.id)).where(PlanRow.published_at.is_not(None)))
-    return published if published is not None else latest_plan_id(session)
-
-
 def _upcoming_public_stops(session: Session, today: date) -> tuple[int | None, list[PublicStop]]:
-    plan_id = _public_plan_id(session)
+    plan_id = public_plan_id(session)
     if plan_id is None:
         return None, []
     stops = upcoming_stops(session, plan_id=plan_id, from_date=today)
