@@ -9,9 +9,10 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
 
+from maps.ical import fold_ics_line, ics_text, ics_utc
 from scheduler.calendar import BAKU
 from scheduler.domain import Network, Place, Vehicle
 from scheduler.plan import Plan, Route, Stop
@@ -283,40 +284,6 @@ def vehicle_itinerary_html(
 # --- iCalendar (RFC 5545) ---
 
 
-def ics_text(value: str) -> str:
-    """Escape a TEXT value: backslash, semicolon, comma and newlines (RFC 5545 §3.3.11)."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def fold_ics_line(line: str, limit: int = 75) -> str:
-    """Fold a content line into lines of at most ``limit`` octets (CRLF and a space start each continuation),
-    never splitting a UTF-8 character (RFC 5545 §3.1)."""
-    pieces: list[str] = []
-    current, size = "", 0
-    budget = limit
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > budget:
-            pieces.append(current)
-            current, size = "", 0
-            budget = limit - 1  # the leading space of a continuation line counts
-        current += char
-        size += width
-    pieces.append(current)
-    return "\r\n ".join(pieces)
-
-
-def _utc_stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def _uid(stop: Stop, occurrence: int) -> str:
     """Stable across downloads and re-plans that keep the stop: vehicle, date, site and its occurrence that day."""
     return f"{stop.vehicle_id}-{stop.date.strftime('%Y%m%d')}-{stop.site_id}-{occurrence}@sefer"
@@ -360,9 +327,9 @@ def vehicle_ics(plan: Plan, network: Network, vehicle_id: str, *, stamp: datetim
             [
                 "BEGIN:VEVENT",
                 f"UID:{_uid(stop, occurrence)}",
-                f"DTSTAMP:{_utc_stamp(stamp)}",
-                f"DTSTART:{_utc_stamp(stop.arrive)}",
-                f"DTEND:{_utc_stamp(stop.depart)}",
+                f"DTSTAMP:{ics_utc(stamp)}",
+                f"DTSTART:{ics_utc(stop.arrive)}",
+                f"DTEND:{ics_utc(stop.depart)}",
                 f"SUMMARY:{ics_text(f'{vehicle.id}: {place_name}, {stop.expected_citizens} citizens')}",
                 f"LOCATION:{ics_text(f'{site}, {place_name}')}",
                 f"GEO:{stop.lat:.6f};{stop.lon:.6f}",

@@ -29,6 +29,7 @@ from maps.assets import (
     vendor_url,
 )
 from maps.i18n import LANG_NAMES, LANGS, Lang, format_day, kind_label, text
+from maps.ical import fold_ics_line, ics_text, ics_utc
 from scheduler.calendar import BAKU
 
 AZERBAIJAN_BOUNDS = ((38.39, 44.77), (41.91, 50.63))
@@ -183,59 +184,27 @@ def stops_ics(
     stops: Sequence[PublicStopView], *, lang: Lang = "az", plan_id: int | None = None, now: datetime | None = None
 ) -> str:
     """An iCalendar (RFC 5545) with one event per stop, times in UTC, lines folded, CRLF line ends."""
-    stamp = _ics_time(now or datetime.now(UTC))
+    stamp = ics_utc(now or datetime.now(UTC))
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Sefer//ASAN mobile stops//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_ics_text(text(lang, 'title'))}",
+        f"X-WR-CALNAME:{ics_text(text(lang, 'title'))}",
     ]
     for s in stops:
-        uid = f"{plan_id or 0}-{s.vehicle_id}-{_ics_time(s.arrive)}-{s.place_id}@sefer"
+        uid = f"{plan_id or 0}-{s.vehicle_id}-{ics_utc(s.arrive)}-{s.place_id}@sefer"
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{_ics_text(uid)}",
+            f"UID:{ics_text(uid)}",
             f"DTSTAMP:{stamp}",
-            f"DTSTART:{_ics_time(s.arrive)}",
-            f"DTEND:{_ics_time(s.depart)}",
-            f"SUMMARY:{_ics_text(f'{kind_label(lang, s.vehicle_kind)}: {s.place_name(lang)}')}",
-            f"LOCATION:{_ics_text(s.place_name(lang))}",
+            f"DTSTART:{ics_utc(s.arrive)}",
+            f"DTEND:{ics_utc(s.depart)}",
+            f"SUMMARY:{ics_text(f'{kind_label(lang, s.vehicle_kind)}: {s.place_name(lang)}')}",
+            f"LOCATION:{ics_text(s.place_name(lang))}",
             f"GEO:{s.lat:.6f};{s.lon:.6f}",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
-
-
-def _ics_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _ics_text(value: str) -> str:
-    """RFC 5545 TEXT escaping: backslash, semicolon, comma and line breaks."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def _fold(line: str, limit: int = 75) -> str:
-    """Fold a content line into chunks of at most ``limit`` octets, never splitting a UTF-8 character."""
-    parts: list[str] = []
-    current = ""
-    size = 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            current, size = " ", 1
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n".join(parts)
+    return "".join(fold_ics_line(line) + "\r\n" for line in lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -12,30 +11,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from api.auth import Role
 from api.deps import get_today
 from api.settings import Settings, get_settings
 from data.db import DatabaseUnavailable
 from data.repository import save_plan
 from scheduler.domain import Network
 from scheduler.plan import Plan, plan_to_dict
-from tests.api.tokens import make_token
 from tests.factories import make_plan
 
 BUNDLED_PLACES = 77
-
-
-@pytest.fixture
-def app(database_url: str) -> FastAPI:
-    return create_app(Settings(database_url=database_url, map_tiles=None))
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    """A planner's client (a bearer token on every request)."""
-    with TestClient(app) as client:  # the context manager runs the lifespan: migrate, sync, dispose
-        client.headers["Authorization"] = f"Bearer {make_token(app, Role.PLANNER)}"
-        yield client
 
 
 def _save(app: FastAPI, plan: Plan) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from api.auth import Role
 from api.exports import (
     CSV_COLUMNS,
@@ -24,7 +22,6 @@ from api.exports import (
     vehicle_ics,
     vehicle_itinerary_html,
 )
-from api.settings import Settings
 from data.repository import save_plan
 from scheduler.domain import Network
 from scheduler.plan import Plan
@@ -122,18 +119,6 @@ def test_ics_lines_are_folded_at_75_octets_without_splitting_characters() -> Non
 
 
 # --- through the app ---
-
-
-@pytest.fixture
-def app(database_url: str) -> FastAPI:
-    return create_app(Settings(database_url=database_url, map_tiles=None))
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as client:
-        client.headers["Authorization"] = f"Bearer {make_token(app, Role.PLANNER)}"
-        yield client
 
 
 def _save(app: FastAPI) -> int:

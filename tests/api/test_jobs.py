@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +46,6 @@ def sleeping_worker(order: WorkOrder) -> None:
 
 
 # --- fixtures and helpers ---
-
-
-@pytest.fixture
-def app(database_url: str) -> FastAPI:
-    return create_app(Settings(database_url=database_url, map_tiles=None))
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    """A planner's client on the running app."""
-    with TestClient(app) as client:
-        client.headers["Authorization"] = f"Bearer {make_token(app, Role.PLANNER)}"
-        yield client
 
 
 def _runner(app: FastAPI) -> JobRunner:
@@ -159,7 +145,10 @@ def test_cancelling_a_running_job_stops_its_processes_and_stores_no_plan(app: Fa
     response = client.delete(f"/jobs/{job['id']}")
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
-    assert _group_size(pid) == 0
+    stop = time.monotonic() + 10
+    while _group_size(pid) > 0:  # killed processes take a moment to be reaped on a loaded machine
+        assert time.monotonic() < stop, "the solve's processes outlived the cancel"
+        time.sleep(0.1)
     time.sleep(1)
     assert client.get(f"/jobs/{job['id']}").json()["status"] == "cancelled"
     assert _plan_count(app) is None

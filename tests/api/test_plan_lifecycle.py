@@ -9,7 +9,6 @@ Naxçıvan (its depot, in the exclave) on Monday.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -18,10 +17,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from api.auth import Role
 from api.planning import PlanningParams, week_inputs, week_problem
-from api.settings import Settings
 from data.repository import get_plan, save_plan
 from routing.travel import GraphTravelModel
 from scheduler.assemble import build_plan
@@ -34,19 +31,6 @@ from tests.api.tokens import make_token
 WEEK = date(2026, 11, 23)
 MONDAY_9 = 9 * 60
 TUESDAY_9 = 24 * 60 + 9 * 60
-
-
-@pytest.fixture
-def app(database_url: str) -> FastAPI:
-    return create_app(Settings(database_url=database_url, map_tiles=None))
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    """A planner's client on the running app."""
-    with TestClient(app) as client:
-        client.headers["Authorization"] = f"Bearer {make_token(app, Role.PLANNER)}"
-        yield client
 
 
 def _sessions(app: FastAPI) -> sessionmaker[Session]:
