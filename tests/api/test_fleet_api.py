@@ -20,7 +20,7 @@ from api.settings import Settings
 from data.repository import list_places, maintenance_days
 from scheduler.domain import Fleet
 from scheduler.pipeline import PlanningParams
-from tests.api.tokens import make_token
+from tests.api.tokens import bearer, make_token
 
 TODAY = date(2026, 11, 16)
 """A Monday; every test runs as if it were this day in Baku."""
@@ -45,18 +45,14 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield client
 
 
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def planner(app: FastAPI, client: TestClient) -> dict[str, str]:
-    return _bearer(make_token(app, Role.PLANNER, name="Planner"))
+    return bearer(make_token(app, Role.PLANNER, name="Planner"))
 
 
 @pytest.fixture
 def office(app: FastAPI, client: TestClient) -> dict[str, str]:
-    return _bearer(make_token(app, Role.OFFICE, ("AZ-QAB",), name="Gabala office"))
+    return bearer(make_token(app, Role.OFFICE, ("AZ-QAB",), name="Gabala office"))
 
 
 def _sessions(app: FastAPI) -> sessionmaker[Session]:
@@ -167,7 +163,7 @@ def test_a_planner_sets_status_and_opened_and_a_restart_keeps_them(
     second = _app(database_url)
     with TestClient(second) as restarted:
         token = make_token(second, Role.PLANNER)
-        centres = _json(restarted.get("/centres", headers=_bearer(token)), 200)
+        centres = _json(restarted.get("/centres", headers=bearer(token)), 200)
     again = next(c for c in centres if c["id"] == "ASAN-LA-1")
     assert (again["status"], again["opened"]) == ("planned", "2026-12-01")
 
@@ -199,7 +195,7 @@ def test_a_planner_corrects_a_population_and_a_restart_keeps_it(
     second = _app(database_url)
     with TestClient(second) as restarted:
         token = make_token(second, Role.PLANNER)
-        places = {p["id"]: p for p in _json(restarted.get("/places", headers=_bearer(token)), 200)}
+        places = {p["id"]: p for p in _json(restarted.get("/places", headers=bearer(token)), 200)}
         with _sessions(second)() as session:
             stored = {p.id: p for p in list_places(session)}
     assert places["AZ-QAB"]["population"] == 41_250 and places["AZ-OGU"]["population"] == 0
@@ -243,6 +239,6 @@ def test_without_a_token_401_and_an_office_403(client: TestClient, office: dict[
 
 def test_an_admin_may_do_what_a_planner_may(app: FastAPI, client: TestClient) -> None:
     """Admins book maintenance and edit centres too."""
-    admin = _bearer(make_token(app, Role.ADMIN, name="Admin"))
+    admin = bearer(make_token(app, Role.ADMIN, name="Admin"))
     _json(client.put(f"/fleet/TRAIN-01/maintenance/{WEDNESDAY}", headers=admin), 201)
     _json(client.patch("/centres/DOST-NV-1", json={"status": "under_construction"}, headers=admin), 200)

@@ -19,7 +19,7 @@ from api.settings import Settings
 from data.repository import open_requests, publish_plan, save_plan
 from scheduler.domain import Network
 from scheduler.requests import Reason, Unserved
-from tests.api.tokens import make_token
+from tests.api.tokens import bearer, make_token
 from tests.factories import make_plan
 
 TODAY = date(2026, 11, 16)
@@ -40,23 +40,19 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield client
 
 
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def planner(app: FastAPI, client: TestClient) -> dict[str, str]:
-    return _bearer(make_token(app, Role.PLANNER, name="Planner"))
+    return bearer(make_token(app, Role.PLANNER, name="Planner"))
 
 
 @pytest.fixture
 def gabala(app: FastAPI, client: TestClient) -> dict[str, str]:
-    return _bearer(make_token(app, Role.OFFICE, ("AZ-OGU", "AZ-QAB"), name="Gabala office"))
+    return bearer(make_token(app, Role.OFFICE, ("AZ-OGU", "AZ-QAB"), name="Gabala office"))
 
 
 @pytest.fixture
 def sheki(app: FastAPI, client: TestClient) -> dict[str, str]:
-    return _bearer(make_token(app, Role.OFFICE, ("AZ-SA",), name="Sheki office"))
+    return bearer(make_token(app, Role.OFFICE, ("AZ-SA",), name="Sheki office"))
 
 
 def _body(**overrides: Any) -> dict[str, Any]:

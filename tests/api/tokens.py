@@ -16,3 +16,8 @@ def make_token(app: FastAPI, role: Role, places: tuple[str, ...] = (), name: str
     with factory.begin() as session:
         add_principal(session, name=name, role=role.value, places=places, token_sha256=token_digest(token))
     return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The ``Authorization`` header for ``token``."""
+    return {"Authorization": f"Bearer {token}"}

@@ -16,16 +16,15 @@ import pytest
 
 from routing.optimizer import RoutingOptimizer
 from scheduler.assemble import build_plan
-from scheduler.calendar import service_dates
-from scheduler.demand import estimate_demand
 from scheduler.domain import Fleet, Network
 from scheduler.pipeline import PlanningParams, PlanningResult, plan_week
 from scheduler.plan import Plan
-from scheduler.problem import HOME, Lock, Rules, Solution, Visit, build_problem, km_between
+from scheduler.problem import HOME, Lock, Rules, Solution, Visit, km_between
 from scheduler.requests import Priority, Reason, VisitRequest
 from scheduler.stability import locks_from_plan
 from scheduler.validator import validate
 from tests.fakes import LineTravel, tiny_fleet, tiny_network, tiny_week_network
+from tests.scheduler.test_problem import make_problem
 
 MONDAY = date(2026, 11, 23)
 MON, TUE, WED, THU, FRI = (MONDAY + timedelta(days=i) for i in range(5))
@@ -187,15 +186,7 @@ def test_a_route_ending_with_a_night_at_home_is_assembled() -> None:
     legs there and back, the bus at its depot every night, and nothing for the validator to find."""
     network = tiny_network()
     travel = LineTravel(network)
-    dates = service_dates(MONDAY, set())
-    problem = build_problem(
-        network=network,
-        fleet=tiny_fleet(),
-        travel=travel,
-        demand=estimate_demand(network, travel, dates),
-        week_start=MONDAY,
-        service_dates=dates,
-    )
+    problem = make_problem()
     solution = Solution((("BUS-01", (Visit("P1#1", 540), Visit(HOME, 18 * 60 + 40))),), 0, 0.0)
     plan = build_plan(problem, solution, travel)
     route = plan.route("BUS-01")

@@ -15,14 +15,14 @@ import pytest
 
 from routing.optimizer import RoutingOptimizer
 from scheduler.calendar import service_dates
-from scheduler.demand import estimate_demand
 from scheduler.domain import Fleet
 from scheduler.explain import due_missed, explain_unserved
 from scheduler.pipeline import PlanningParams, PlanningResult, plan_week
 from scheduler.plan import Plan, compute_kpis
-from scheduler.problem import Rules, build_problem
+from scheduler.problem import Rules
 from scheduler.requests import Priority, Reason, Unserved, VisitRequest
 from tests.fakes import LineTravel, tiny_fleet, tiny_network
+from tests.scheduler.test_problem import make_problem
 
 MONDAY = date(2026, 11, 23)
 MON, TUE, WED, THU, FRI, SAT, SUN = (MONDAY + timedelta(days=i) for i in range(7))
@@ -150,23 +150,13 @@ def _empty_plan(problem_dates: tuple[date, ...]) -> Plan:
 def test_reasons_need_no_solve_and_follow_their_order() -> None:
     """On a hand-built empty plan: the services are checked before the days, the days before the reach; with the
     capable vehicles idle, a request that fits is unreachable rather than displaced by nothing."""
-    network = tiny_network()
-    travel = LineTravel(network)
     dates = service_dates(MONDAY, set())
     requests = (
         VisitRequest("R-BOTH", "P3", SAT, SUN, 30, ("passport",)),
         VisitRequest("R-DAYS", "P3", SAT, SUN, 30),
         VisitRequest("R-IDLE", "P3", MON, FRI, 30),
     )
-    problem = build_problem(
-        network=network,
-        fleet=tiny_fleet(),
-        travel=travel,
-        demand=estimate_demand(network, travel, dates),
-        week_start=MONDAY,
-        service_dates=dates,
-        requests=requests,
-    )
+    problem = make_problem(requests=requests)
     reasons = {u.request_id: u.reason for u in explain_unserved(problem, _empty_plan(dates))}
     assert reasons == {
         "R-BOTH": Reason.NO_VEHICLE_OFFERS_SERVICES,
@@ -177,17 +167,7 @@ def test_reasons_need_no_solve_and_follow_their_order() -> None:
 
 def test_places_due_under_the_minimum_frequency_are_reported_when_left_out() -> None:
     """With a visit due every week, every place with demand is due; those the plan leaves out are reported."""
-    network = tiny_network()
-    travel = LineTravel(network)
     dates = service_dates(MONDAY, set())
-    problem = build_problem(
-        network=network,
-        fleet=tiny_fleet(),
-        travel=travel,
-        demand=estimate_demand(network, travel, dates),
-        week_start=MONDAY,
-        service_dates=dates,
-        rules=Rules(min_visit_every_weeks=1),
-    )
+    problem = make_problem(Rules(min_visit_every_weeks=1))
     assert due_missed(problem, _empty_plan(dates)) == tuple(sorted(d.place_id for d in problem.demand))
     assert due_missed(replace(problem, rules=Rules()), _empty_plan(dates)) == ()

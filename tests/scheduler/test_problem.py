@@ -1,14 +1,17 @@
+from collections.abc import Sequence
 from datetime import date
 
 from scheduler.calendar import service_dates
 from scheduler.demand import estimate_demand
 from scheduler.problem import Problem, Rules, build_problem
+from scheduler.requests import VisitRequest
 from tests.fakes import LineTravel, tiny_fleet, tiny_network
 
 MONDAY = date(2026, 11, 23)
 
 
-def make_problem(rules: Rules | None = None) -> Problem:
+def make_problem(rules: Rules | None = None, requests: Sequence[VisitRequest] = ()) -> Problem:
+    """The tiny country's week of ``MONDAY`` (no holidays), with its demand and ``requests``."""
     network = tiny_network()
     travel = LineTravel(network)
     return build_problem(
@@ -19,6 +22,7 @@ def make_problem(rules: Rules | None = None) -> Problem:
         week_start=MONDAY,
         service_dates=service_dates(MONDAY, set()),
         rules=rules,
+        requests=requests,
     )
 
 
