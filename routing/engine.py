@@ -86,6 +86,11 @@ class SearchConfig:
     """Also relocate-neighbours, cross-exchange and close-nodes LNS (slower moves, different optima)."""
     prize_operators: bool = False
     """Also the moves that swap visited and unvisited optional nodes (prize collecting, orienteering)."""
+    prize_scale: float | None = None
+    """Search with optional prizes rescaled so their mean is this many mean nearest-neighbour arc costs (None: as
+    given). Prizes that dwarf every arc leave the local search no gradient to follow (a path at its length limit
+    cannot trade a little distance for room); smaller prizes let it, and the caller judges what it finds by the
+    true objective (``search.true_objective``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +122,7 @@ def solve_once(
     """One OR-Tools search within ``time_limit_s``; None when it finds no feasible solution."""
     started = time.monotonic()
     config = config or SearchConfig()
-    model = _Model(problem)
+    model = _Model(problem, prize_factor=prize_factor(problem, config.prize_scale))
     params = _search_parameters(config, time_limit_s)
     history: list[tuple[float, int]] = []
     seen: set[tuple[int, tuple[int, ...]]] = set()
@@ -143,10 +148,11 @@ def solve_once(
     if assignment is None:
         return None
     routes, starts = model.decode(assignment)
+    objective = int(assignment.ObjectiveValue()) if model.prize_factor == 1.0 else objective_of(problem, routes)
     return EngineSolution(
         routes,
         starts,
-        int(assignment.ObjectiveValue()),
+        objective,
         time.monotonic() - started,
         tuple(history),
         tuple(sorted(seen)),
@@ -168,11 +174,38 @@ class RouteChecker:
         return None if assignment is None else int(assignment.ObjectiveValue())
 
 
+def route_cost(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[int]) -> int:
+    if not nodes:
+        return 0
+    cost = problem.profiles[vehicle.profile].cost
+    path = [vehicle.start, *nodes, vehicle.end]
+    return int(sum(int(cost[a, b]) for a, b in pairwise(path)))
+
+
+def objective_of(problem: EngineProblem, routes: Sequence[Sequence[int]]) -> int:
+    """Route costs plus the prizes of optional groups left unvisited, as the engine counts them."""
+    visited = {n for r in routes for n in r}
+    lost = sum(g.prize for g in problem.groups if g.prize is not None and not visited.intersection(g.nodes))
+    return lost + sum(route_cost(problem, problem.vehicles[v], r) for v, r in enumerate(routes))
+
+
+def prize_factor(problem: EngineProblem, prize_scale: float | None) -> float:
+    """The factor that gives optional prizes the mean ``prize_scale`` × the mean nearest-neighbour arc cost."""
+    prizes = [g.prize for g in problem.groups if g.prize]
+    if prize_scale is None or not prizes:
+        return 1.0
+    cost = problem.profiles[0].cost.astype(np.float64)
+    off_diagonal = cost + np.diag(np.full(len(cost), np.inf))
+    nearest = float(np.mean(off_diagonal.min(axis=1)))
+    return prize_scale * nearest / (sum(prizes) / len(prizes))
+
+
 class _Model:
     """The OR-Tools routing model of an ``EngineProblem``; one ``add_*`` method per constraint family."""
 
-    def __init__(self, problem: EngineProblem) -> None:
+    def __init__(self, problem: EngineProblem, *, prize_factor: float = 1.0) -> None:
         self.problem = problem
+        self.prize_factor = prize_factor
         starts = [v.start for v in problem.vehicles]
         ends = [v.end for v in problem.vehicles]
         self.manager = pywrapcp.RoutingIndexManager(problem.n_nodes, len(problem.vehicles), starts, ends)
@@ -259,7 +292,7 @@ class _Model:
             if group.prize is None:
                 self.routing.AddDisjunction(indices)
             else:
-                self.routing.AddDisjunction(indices, group.prize, 1)
+                self.routing.AddDisjunction(indices, max(1, round(group.prize * self.prize_factor)), 1)
 
     def add_allowed_vehicles(self) -> None:
         for node, allowed in enumerate(self.problem.allowed or ()):

@@ -18,9 +18,10 @@ from datetime import date
 import numpy as np
 
 from routing.engine import EngineProblem, EngineVehicle, Profile, RouteChecker, SearchConfig, VisitGroup
-from routing.search import SearchParams, solve
+from routing.search import RouteFilter, SearchParams, solve
 from scheduler.domain import Vehicle, VehicleKind
 from scheduler.greedy import greedy_solution
+from scheduler.objective import keeps_daily_drive, route_legs
 from scheduler.ports import UNREACHABLE, ProgressCallback
 from scheduler.problem import HOME, MINUTES_PER_DAY, NoSolution, Problem, Solution, Visit
 
@@ -98,17 +99,33 @@ class RoutingOptimizer:
 
         configs = LOCKED_PORTFOLIO if any(c.locked for c in problem.candidates) else WEEK_PORTFOLIO
         params = SearchParams(max(0.5, time_limit_s - offset), workers=self.workers, seed=self.seed, configs=configs)
-        result = solve(engine_problem, params, progress=report, initial_routes=initial)
+        drive_ok = _daily_drive_filter(problem, nodes)
+        result = solve(engine_problem, params, progress=report, initial_routes=initial, route_ok=drive_ok)
         if result is None:
             raise NoSolution(f"no feasible week found in {time_limit_s:g} s")
         routes = []
         for v, vehicle in enumerate(problem.vehicles):
             visits = []
             for node, start in zip(result.routes[v], result.starts[v], strict=True):
-                candidate = nodes[node].candidate
-                visits.append(Visit(HOME if candidate is None else problem.candidates[candidate].id, start))
+                visits.append(Visit(_candidate_id(problem, nodes[node]), start))
             routes.append((vehicle.id, tuple(visits)))
         return Solution(tuple(routes), result.objective, round(time.monotonic() - started, 3))
+
+
+def _daily_drive_filter(problem: Problem, nodes: list[_Node]) -> RouteFilter:
+    """The daily driving limit, which the engine's model does not hold (a day's driving is not one dimension's
+    cumul): the search keeps only solutions and recombined routes whose every bus keeps it."""
+
+    def route_ok(v: int, route: tuple[int, ...], starts: tuple[int, ...]) -> bool:
+        vehicle = problem.vehicles[v]
+        visits = [Visit(_candidate_id(problem, nodes[n]), start) for n, start in zip(route, starts, strict=True)]
+        return keeps_daily_drive(problem, vehicle.kind, route_legs(problem, vehicle.id, visits))
+
+    return route_ok
+
+
+def _candidate_id(problem: Problem, node: _Node) -> str:
+    return HOME if node.candidate is None else problem.candidates[node.candidate].id
 
 
 def _nodes(problem: Problem) -> list[_Node]:

@@ -7,7 +7,6 @@ The parent keeps the best solution and, in the time left, asks CP-SAT for the be
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing as mp
 import time
 from collections.abc import Callable, Sequence
@@ -19,8 +18,11 @@ from routing.engine import (
     EngineProblem,
     EngineSolution,
     EngineVehicle,
+    RouteChecker,
     SearchConfig,
+    objective_of,
     recombine,
+    route_cost,
     solve_once,
 )
 
@@ -31,18 +33,29 @@ PORTFOLIO: tuple[SearchConfig, ...] = (
     SearchConfig(first_solution="PATH_CHEAPEST_ARC", gls_lambda=0.2),
 )
 """Tried in this order; ``seed`` rotates it so different seeds run different searches. On all 37 Solomon
-instances (10 s) the first two with recombination gave 1.85 % mean gap; savings λ 0.2 + λ 0.3 gave 1.94 %."""
+instances (10 s) the first two with recombination gave 1.85 % mean gap; savings λ 0.2 + λ 0.3 gave 1.94 % (an
+earlier session's machine; 2.11 % for the first two on 2026-11-22, README)."""
 
 ORIENTEERING_PORTFOLIO: tuple[SearchConfig, ...] = (
+    SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", prize_operators=True, prize_scale=3.0),
+    SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", prize_operators=True, prize_scale=6.0),
     SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", prize_operators=True),
-    SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION"),
     SearchConfig(first_solution="SEQUENTIAL_CHEAPEST_INSERTION", prize_operators=True),
 )
 """For prize collecting: insertion-based first solutions; path-cheapest-arc and savings ignore optional nodes.
-On Chao's p4.4.m at 4.5 s this found 800-823 against 626-671 for the general portfolio's first solutions."""
+The first two (the pair seed 0 runs) search rescaled prizes: on 26 TOP instances (every tenth file, 5 s) the
+mean gap went from 5.45 % (exact prizes) to 2.75 %; scales 4 and 8 gave 3.09-3.26 %, 2 and 5 3.41 %."""
 
 RECOMBINE_SHARE = 0.1
-"""Share of the budget kept for recombination."""
+RECOMBINE_MAX_S = 0.3
+"""Recombination gets this share of the budget, at most ``RECOMBINE_MAX_S`` seconds: CP-SAT settles the set
+partitioning of the routes met within a few tenths of a second or not at all (R101: nothing better in 1.3 s), and
+the searches get the rest. Measured neutral on quality (eight weak Solomon instances, 10 s: 4.99 % with 1 s of
+recombination, 5.08 % with 0.3 s), but the budget goes to the searches instead of an idle wait."""
+
+
+RouteFilter = Callable[[int, tuple[int, ...], tuple[int, ...]], bool]
+"""(vehicle, nodes, earliest service starts) → whether a route keeps a rule the engine's model does not hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +73,16 @@ def solve(
     *,
     progress: Callable[[float, int], None] | None = None,
     initial_routes: Sequence[Sequence[int]] | None = None,
+    route_ok: RouteFilter | None = None,
 ) -> EngineSolution | None:
-    """The best solution the portfolio and recombination find within ``params.time_limit_s`` wall seconds."""
+    """The best solution the portfolio and recombination find within ``params.time_limit_s`` wall seconds.
+
+    With ``route_ok``, only solutions whose every route passes it are returned: the searches' solutions, the
+    initial routes (checked against the whole model) and recombinations of the passing routes they met.
+    """
     started = time.monotonic()
-    share = RECOMBINE_SHARE if params.recombine else 0.0
-    search_s = max(0.1, params.time_limit_s * (1 - share) - _startup_allowance(params))
+    reserve = min(RECOMBINE_SHARE * params.time_limit_s, RECOMBINE_MAX_S) if params.recombine else 0.0
+    search_s = max(0.1, params.time_limit_s - reserve - _startup_allowance(params))
     configs = [params.configs[(params.seed + i) % len(params.configs)] for i in range(max(1, params.workers))]
     if len(configs) == 1:
         results = [
@@ -80,22 +98,42 @@ def solve(
     else:
         results = _run_parallel(problem, configs, search_s, initial_routes, params.recombine)
     found = [r for r in results if r is not None]
-    if not found:
-        return None
-    best = min(found, key=lambda r: r.objective)
-    if progress is not None:
+    candidates = found
+    if route_ok is not None:
+        start = None if initial_routes is None else _as_solution(problem, initial_routes)
+        candidates = [r for r in (*found, start) if r is not None and _passes(problem, r.routes, route_ok)]
+    best = min(candidates, key=lambda r: r.objective, default=None)
+    if progress is not None and best is not None:
         progress(time.monotonic() - started, best.objective)
-    if params.recombine:
+    if params.recombine and found:
         left = params.time_limit_s - (time.monotonic() - started)
-        best = _recombined(problem, found, best, max(0.1, left))
-        if progress is not None:
+        best = _recombined(problem, found, best, max(0.1, left), route_ok)
+        if progress is not None and best is not None:
             progress(time.monotonic() - started, best.objective)
     return best
 
 
+def _passes(problem: EngineProblem, routes: Sequence[Sequence[int]], route_ok: RouteFilter) -> bool:
+    return all(not nodes or _route_passes(problem, v, tuple(nodes), route_ok) for v, nodes in enumerate(routes))
+
+
+def _route_passes(problem: EngineProblem, v: int, nodes: tuple[int, ...], route_ok: RouteFilter) -> bool:
+    starts = earliest_starts(problem, problem.vehicles[v], nodes)
+    return starts is not None and route_ok(v, nodes, starts)
+
+
+def _as_solution(problem: EngineProblem, routes: Sequence[Sequence[int]]) -> EngineSolution | None:
+    """Given routes as a solution, when they keep every constraint of the model."""
+    objective = RouteChecker(problem).objective(routes)
+    starts = [earliest_starts(problem, problem.vehicles[v], nodes) for v, nodes in enumerate(routes)]
+    if objective is None or any(s is None for s in starts):
+        return None
+    return EngineSolution(tuple(map(tuple, routes)), tuple(s for s in starts if s is not None), objective, 0.0)
+
+
 def _startup_allowance(params: SearchParams) -> float:
     """Worker processes cost some wall time to start and to build their model."""
-    return 0.3 if params.workers > 1 else 0.0
+    return 0.15 if params.workers > 1 else 0.0
 
 
 def _run_parallel(
@@ -133,14 +171,6 @@ def _worker(
     )
 
 
-def route_cost(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[int]) -> int:
-    if not nodes:
-        return 0
-    cost = problem.profiles[vehicle.profile].cost
-    path = [vehicle.start, *nodes, vehicle.end]
-    return int(sum(int(cost[a, b]) for a, b in itertools.pairwise(path)))
-
-
 def earliest_starts(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[int]) -> tuple[int, ...] | None:
     """Earliest service start at each node of a route, or None when the route breaks a window or the horizon."""
     if not nodes:
@@ -162,25 +192,35 @@ def earliest_starts(problem: EngineProblem, vehicle: EngineVehicle, nodes: Seque
 
 
 def _recombined(
-    problem: EngineProblem, found: list[EngineSolution], best: EngineSolution, seconds: float
-) -> EngineSolution:
-    """Set partitioning over every route met; vehicles with identical attributes share their routes."""
+    problem: EngineProblem,
+    found: list[EngineSolution],
+    best: EngineSolution | None,
+    seconds: float,
+    route_ok: RouteFilter | None = None,
+) -> EngineSolution | None:
+    """Set partitioning over every route met (that passes ``route_ok``); vehicles with identical attributes share
+    their routes. Returns ``best`` unless a better combination is found."""
     classes: dict[object, list[int]] = {}
     for v, vehicle in enumerate(problem.vehicles):
         # Per-node vehicle restrictions make every vehicle its own class.
         classes.setdefault(vehicle if problem.allowed is None else v, []).append(v)
     representative = {v: members[0] for members in classes.values() for v in members}
     columns: dict[tuple[int, tuple[int, ...]], Column] = {}
+    rejected: set[tuple[int, tuple[int, ...]]] = set()
     incumbent_keys = set()
-    for solution in found:
+    for solution in [*found, *([best] if best is not None else [])]:
         pairs = list(solution.seen_routes)
         pairs += [(v, r) for v, r in enumerate(solution.routes) if r]
         for v, nodes in pairs:
             key = (representative[v], nodes)
-            if key not in columns:
-                vehicle = problem.vehicles[key[0]]
-                columns[key] = Column(key[0], nodes, route_cost(problem, vehicle, nodes))
-    for v, nodes in enumerate(best.routes):
+            if key in columns or key in rejected:
+                continue
+            vehicle = problem.vehicles[key[0]]
+            if route_ok is not None and not _route_passes(problem, key[0], nodes, route_ok):
+                rejected.add(key)
+                continue
+            columns[key] = Column(key[0], nodes, route_cost(problem, vehicle, nodes))
+    for v, nodes in enumerate(best.routes if best is not None else ()):
         if nodes:
             incumbent_keys.add((representative[v], nodes))
     ordered = list(columns.values())
@@ -204,16 +244,11 @@ def _recombined(
         if times is None:
             return best
         starts.append(times)
-    objective = _objective(problem, routes)
+    objective = objective_of(problem, routes)
+    if best is None:
+        return EngineSolution(tuple(routes), tuple(starts), objective, 0.0, ((0.0, objective),))
     if objective >= best.objective:
         return best
     return EngineSolution(
         tuple(routes), tuple(starts), objective, best.seconds, (*best.history, (best.seconds, objective))
     )
-
-
-def _objective(problem: EngineProblem, routes: Sequence[Sequence[int]]) -> int:
-    """Route costs plus the prizes of optional groups left unvisited, as the engine counts them."""
-    visited = {n for r in routes for n in r}
-    lost = sum(g.prize for g in problem.groups if g.prize is not None and not visited.intersection(g.nodes))
-    return lost + sum(route_cost(problem, problem.vehicles[v], r) for v, r in enumerate(routes))

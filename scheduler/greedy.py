@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from scheduler.domain import Vehicle, VehicleKind
-from scheduler.objective import RouteLeg, nights_away, plan_value, prize, route_legs
+from scheduler.objective import keeps_daily_drive, nights_away, plan_value, prize, route_legs
 from scheduler.ports import UNREACHABLE
-from scheduler.problem import HOME, MINUTES_PER_DAY, CandidateVisit, Problem, Solution, Visit
+from scheduler.problem import HOME, CandidateVisit, Problem, Solution, Visit
 
 
 @dataclass(slots=True)
@@ -142,7 +142,7 @@ def _move(
     legs = route_legs(problem, vehicle.id, tentative)
     if nights_away(problem, vehicle.id, legs) > rules.max_nights_away:
         return None
-    if kind is VehicleKind.BUS and not _drive_ok(problem, legs):
+    if not keeps_daily_drive(problem, kind, legs):
         return None
     metres = problem.travel_m(kind, origin, site)
     return _Move(site, (*prefix, *visits), gain, metres, citizens, clock)
@@ -157,11 +157,3 @@ def _legal(problem: Problem, kind: VehicleKind, origin: str, target: str) -> int
     if minutes == UNREACHABLE or (kind is VehicleKind.BUS and minutes > problem.rules.max_bus_leg_min):
         return None
     return minutes
-
-
-def _drive_ok(problem: Problem, legs: tuple[RouteLeg, ...]) -> bool:
-    """Driving per calendar day within the limit; ``legs`` end with the drive home, so there is room for it."""
-    per_day: dict[int, int] = defaultdict(int)
-    for leg in legs:
-        per_day[leg.depart_min // MINUTES_PER_DAY] += leg.minutes
-    return all(minutes <= problem.rules.daily_drive_limit_min for minutes in per_day.values())

@@ -8,9 +8,11 @@ leg it starts before midnight ends.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from scheduler.domain import VehicleKind
 from scheduler.problem import HOME, MINUTES_PER_DAY, CandidateVisit, Problem, Solution, Visit
 
 
@@ -93,6 +95,17 @@ def nights_away(problem: Problem, vehicle_id: str, legs: Sequence[RouteLeg]) -> 
         if before and before[-1].target != depot:
             away += 1
     return away
+
+
+def keeps_daily_drive(problem: Problem, kind: VehicleKind, legs: Sequence[RouteLeg]) -> bool:
+    """A bus drives at most ``Rules.daily_drive_limit_min`` per calendar day (the day a leg departs); the train,
+    which runs on rails with its own crew rules, is not limited."""
+    if kind is not VehicleKind.BUS:
+        return True
+    per_day: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        per_day[leg.depart_min // MINUTES_PER_DAY] += leg.minutes
+    return all(minutes <= problem.rules.daily_drive_limit_min for minutes in per_day.values())
 
 
 def value_breakdown(problem: Problem, solution: Solution) -> PlanValue:

@@ -5,9 +5,22 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
-from routing.engine import Column, EngineProblem, EngineVehicle, Profile, VisitGroup, recombine, solve_once
-from routing.search import SearchParams, earliest_starts, route_cost, solve
+from routing.engine import (
+    Column,
+    EngineProblem,
+    EngineVehicle,
+    Profile,
+    SearchConfig,
+    VisitGroup,
+    objective_of,
+    prize_factor,
+    recombine,
+    route_cost,
+    solve_once,
+)
+from routing.search import SearchParams, earliest_starts, solve
 
 # Depot at the origin, six customers on a circle of radius 10.
 POINTS = [(0.0, 0.0)] + [(10 * math.cos(k * math.pi / 3), 10 * math.sin(k * math.pi / 3)) for k in range(6)]
@@ -65,6 +78,36 @@ def test_prizes_with_a_route_length_limit() -> None:
     assert route_cost(problem, problem.vehicles[0], route) <= 35
 
 
+def orienteering(max_cost: int) -> EngineProblem:
+    d = euclid()
+    return EngineProblem(
+        n_nodes=len(POINTS),
+        profiles=(Profile(d, d, (0,) * 7),),
+        vehicles=(EngineVehicle(0, 0, max_cost=max_cost),),
+        groups=tuple(VisitGroup((n,), 10**6 * n) for n in range(1, 7)),
+        horizon=10_000,
+    )
+
+
+def test_prize_scale_sets_the_mean_prize_in_nearest_neighbour_arcs() -> None:
+    """Scale 3: the rescaled prizes average three nearest-neighbour arcs (every nearest arc here is 10)."""
+    problem = orienteering(35)
+    factor = prize_factor(problem, 3.0)
+    prizes = [g.prize * factor for g in problem.groups if g.prize]
+    assert sum(prizes) / len(prizes) == pytest.approx(30.0)
+    assert prize_factor(problem, None) == 1.0
+
+
+def test_a_rescaled_search_reports_the_true_objective() -> None:
+    """A search on rescaled prizes still returns a legal path, judged by the problem's own prizes."""
+    problem = orienteering(35)
+    solution = solve_once(problem, time_limit_s=1, config=SearchConfig(prize_scale=3.0))
+    assert solution is not None
+    assert route_cost(problem, problem.vehicles[0], solution.routes[0]) <= 35
+    assert solution.objective == objective_of(problem, solution.routes)
+    assert solution.objective < objective_of(problem, [()])
+
+
 def test_allowed_vehicles_and_locks_are_kept() -> None:
     """Node 1 only on vehicle 2; node 4 locked to vehicle 0."""
     allowed: tuple[tuple[int, ...] | None, ...] = (None, (2,), None, None, None, None, None)
@@ -112,6 +155,37 @@ def test_portfolio_over_two_processes_returns_a_feasible_solution() -> None:
     assert solution is not None
     assert sorted(n for r in solution.routes for n in r) == [1, 2, 3, 4, 5, 6]
     assert all(len(r) <= 3 for r in solution.routes)
+
+
+def test_a_route_filter_keeps_a_rule_the_model_does_not_hold() -> None:
+    """No route may serve both neighbours 1 and 2 (which the unfiltered search puts together): every route of the
+    portfolio's answer keeps that, and every customer is still served."""
+
+    def apart(v: int, nodes: tuple[int, ...], starts: tuple[int, ...]) -> bool:
+        return not {1, 2} <= set(nodes)
+
+    problem = vrptw()
+    free = solve(problem, SearchParams(time_limit_s=1, workers=1))
+    assert free is not None
+    assert any({1, 2} <= set(r) for r in free.routes)
+    kept = solve(problem, SearchParams(time_limit_s=1.5, workers=2), route_ok=apart)
+    assert kept is not None
+    assert all(apart(v, r, ()) for v, r in enumerate(kept.routes))
+    assert sorted(n for r in kept.routes for n in r) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_route_filter_nothing_passes_but_the_start() -> None:
+    """When only the initial routes pass the filter, they are the answer, at their true objective."""
+    problem = vrptw()
+    initial = ((1, 2, 3), (6, 5, 4), ())
+
+    def only_initial(v: int, nodes: tuple[int, ...], starts: tuple[int, ...]) -> bool:
+        return nodes == initial[v]
+
+    solution = solve(problem, SearchParams(time_limit_s=1, workers=1), initial_routes=initial, route_ok=only_initial)
+    assert solution is not None
+    assert solution.routes == initial
+    assert solution.objective == objective_of(problem, initial)
 
 
 def test_a_vehicle_that_cannot_start_stays_home() -> None:

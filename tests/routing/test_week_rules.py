@@ -12,8 +12,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
-import pytest
-
 from routing.optimizer import RoutingOptimizer
 from scheduler.assemble import build_plan
 from scheduler.domain import Fleet, Network
@@ -164,11 +162,6 @@ def test_a_lock_beside_a_multi_day_request_that_no_longer_fits() -> None:
     assert [u.request_id for u in result.plan.unserved] == ["R-BIG"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Rules.daily_drive_limit_min is not modelled in the engine: the greedy start keeps it and the validator "
-    "rejects a plan that breaks it, but guided local search may still produce such a plan",
-)
 def test_no_bus_drives_longer_in_a_day_than_the_limit() -> None:
     """With at most 100 minutes at the wheel a day, every bus keeps to it (and the validator finds nothing)."""
     result = solve(rules=Rules(daily_drive_limit_min=100))
