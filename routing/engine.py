@@ -8,9 +8,10 @@ limits, several depots, locks and initial routes. The weekly planner and the ben
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
@@ -90,7 +91,11 @@ class SearchConfig:
     """Search with optional prizes rescaled so their mean is this many mean nearest-neighbour arc costs (None: as
     given). Prizes that dwarf every arc leave the local search no gradient to follow (a path at its length limit
     cannot trade a little distance for room); smaller prizes let it, and the caller judges what it finds by the
-    true objective (``search.true_objective``)."""
+    true objective (``objective_of``)."""
+    ruin_size: int = 0
+    """After a first search of ``RUIN_FIRST_SHARE`` of the budget, ruin and recreate until the budget ends: remove
+    up to this many visited optional nodes close to a random one and let a short greedy descent (a fresh model
+    from the rest) refill the routes; keep the result when the true objective is no worse. 0: off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,11 @@ class EngineSolution:
 ProgressFn = Callable[[float, int], None]
 
 
+RUIN_FIRST_SHARE = 0.25
+RUIN_STEP_S = 0.02
+"""Share of the budget for the first search, and seconds of greedy descent per recreate, when ruining."""
+
+
 def solve_once(
     problem: EngineProblem,
     *,
@@ -123,7 +133,8 @@ def solve_once(
     started = time.monotonic()
     config = config or SearchConfig()
     model = _Model(problem, prize_factor=prize_factor(problem, config.prize_scale))
-    params = _search_parameters(config, time_limit_s)
+    search_s = time_limit_s * RUIN_FIRST_SHARE if config.ruin_size > 0 else time_limit_s
+    params = _search_parameters(config, search_s)
     history: list[tuple[float, int]] = []
     seen: set[tuple[int, tuple[int, ...]]] = set()
 
@@ -149,14 +160,51 @@ def solve_once(
         return None
     routes, starts = model.decode(assignment)
     objective = int(assignment.ObjectiveValue()) if model.prize_factor == 1.0 else objective_of(problem, routes)
-    return EngineSolution(
-        routes,
-        starts,
-        objective,
-        time.monotonic() - started,
-        tuple(history),
-        tuple(sorted(seen)),
-    )
+    solution = EngineSolution(routes, starts, objective, time.monotonic() - started, tuple(history))
+    if config.ruin_size > 0:
+        solution = _ruin_and_recreate(problem, config, solution, started, time_limit_s, model.prize_factor)
+        seen.update((v, r) for v, r in enumerate(solution.routes) if r)
+    return replace(solution, seconds=time.monotonic() - started, seen_routes=tuple(sorted(seen)))
+
+
+def _ruin_and_recreate(
+    problem: EngineProblem,
+    config: SearchConfig,
+    best: EngineSolution,
+    started: float,
+    time_limit_s: float,
+    factor: float,
+) -> EngineSolution:
+    """Large neighbourhood search around OR-Tools: the removed nodes come back where the descent finds room.
+
+    Each step builds a fresh model, because a routing model that has searched once no longer reads routes.
+    """
+    rng = random.Random(len(problem.groups))
+    removable = {n for g in problem.groups if g.prize is not None for n in g.nodes}
+    cost = problem.profiles[0].cost
+    descent = replace(config, metaheuristic="GREEDY_DESCENT")
+    history = list(best.history)
+    while (left := started + time_limit_s - time.monotonic()) > RUIN_STEP_S:
+        visited = [n for r in best.routes for n in r if n in removable]
+        if not visited:
+            break
+        seed = rng.choice(visited)
+        size = rng.randint(1, config.ruin_size)
+        ruined = set(sorted(visited, key=lambda n: int(cost[seed, n]) + int(cost[n, seed]))[:size])
+        model = _Model(problem, prize_factor=factor)
+        params = _search_parameters(descent, min(RUIN_STEP_S, left))
+        model.routing.CloseModelWithParameters(params)
+        hint = model.routing.ReadAssignmentFromRoutes([[n for n in r if n not in ruined] for r in best.routes], True)
+        assignment = model.routing.SolveFromAssignmentWithParameters(hint, params) if hint else None
+        if assignment is None:
+            continue
+        routes, starts = model.decode(assignment)
+        objective = objective_of(problem, routes)
+        if objective <= best.objective:
+            if objective < best.objective:
+                history.append((time.monotonic() - started, objective))
+            best = EngineSolution(routes, starts, objective, best.seconds, tuple(history))
+    return best
 
 
 class RouteChecker:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -10,10 +11,12 @@ import pytest
 from routing.engine import (
     Column,
     EngineProblem,
+    EngineSolution,
     EngineVehicle,
     Profile,
     SearchConfig,
     VisitGroup,
+    _ruin_and_recreate,
     objective_of,
     prize_factor,
     recombine,
@@ -106,6 +109,19 @@ def test_a_rescaled_search_reports_the_true_objective() -> None:
     assert route_cost(problem, problem.vehicles[0], solution.routes[0]) <= 35
     assert solution.objective == objective_of(problem, solution.routes)
     assert solution.objective < objective_of(problem, [()])
+
+
+def test_ruin_and_recreate_climbs_from_a_poor_path() -> None:
+    """From a path to node 1 alone, ruin and recreate finds the best legal pair (5 and 6, next to each other:
+    30 of the 35 allowed), and never returns a worse or longer path."""
+    problem = orienteering(35)
+    start = EngineSolution(((1,),), ((10,),), objective_of(problem, [(1,)]), 0.0)
+    config = SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", prize_operators=True, ruin_size=2)
+    found = _ruin_and_recreate(problem, config, start, time.monotonic(), 1.0, 1.0)
+    assert found.objective <= start.objective
+    assert set(found.routes[0]) == {5, 6}
+    assert route_cost(problem, problem.vehicles[0], found.routes[0]) <= 35
+    assert found.objective == objective_of(problem, found.routes)
 
 
 def test_allowed_vehicles_and_locks_are_kept() -> None:
