@@ -1,4 +1,4 @@
-"""The app on each available database, and a planner's client on it (modules needing other clients override)."""
+"""The app on each available database, a planner's client on it and a client without a token."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import Role
-from api.settings import Settings
-from tests.api.tokens import make_token
+from tests.api.apps import app_on
+from tests.api.tokens import bearer, make_token
 
 
 @pytest.fixture
 def app(database_url: str) -> FastAPI:
-    return create_app(Settings(database_url=database_url, map_tiles=None))
+    return app_on(database_url)
 
 
 @pytest.fixture
@@ -25,3 +24,16 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {make_token(app, Role.PLANNER)}"
         yield client
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
+    """A client whose lifespan runs and that carries no token: tests pass one per call, or none."""
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def planner(app: FastAPI, anonymous: TestClient) -> dict[str, str]:
+    """A planner's Authorization header, for clients that carry no token (the app has started)."""
+    return bearer(make_token(app, Role.PLANNER, name="Planner"))

@@ -17,6 +17,7 @@ from data.db import DatabaseUnavailable
 from data.repository import save_plan
 from scheduler.domain import Network
 from scheduler.plan import Plan, plan_to_dict
+from tests.api.apps import app_on
 from tests.factories import make_plan
 
 BUNDLED_PLACES = 77
@@ -64,7 +65,7 @@ def test_starting_twice_keeps_one_copy_of_the_reference_data(app: FastAPI, datab
     """A restart on the same database migrates and syncs again without duplicating anything."""
     with TestClient(app) as client:
         first = client.get("/places").json()
-    with TestClient(create_app(Settings(database_url=database_url, map_tiles=None))) as client:
+    with TestClient(app_on(database_url)) as client:
         assert client.get("/places").json() == first
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,50 +10,43 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from api.auth import Role, token_digest
-from api.settings import Settings
 from data.models import PrincipalRow
+from tests.api.apps import app_on
 from tests.api.test_cli import run_sefer
 from tests.api.tokens import make_token
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> FastAPI:
-    return create_app(Settings(database_url=f"sqlite:///{tmp_path / 'auth.db'}", map_tiles=None))
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as client:
-        yield client
+    return app_on(f"sqlite:///{tmp_path / 'auth.db'}")
 
 
 @pytest.mark.parametrize("path", ["/places", "/plans/1", "/plans/1/map"])
-def test_no_token_or_a_wrong_one_is_401(client: TestClient, path: str) -> None:
+def test_no_token_or_a_wrong_one_is_401(anonymous: TestClient, path: str) -> None:
     """Without a token, with a malformed or an unknown one: 401 with a Bearer challenge."""
     for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer sfr_not-a-real-token"}):
-        response = client.get(path, headers=headers)
+        response = anonymous.get(path, headers=headers)
         assert response.status_code == 401, (path, headers)
         assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_public_endpoints_need_no_token(client: TestClient) -> None:
+def test_public_endpoints_need_no_token(anonymous: TestClient) -> None:
     """/health, /public/stops and the docs stay open."""
     for path in ("/health", "/public/stops", "/docs", "/openapi.json"):
-        assert client.get(path).status_code == 200, path
+        assert anonymous.get(path).status_code == 200, path
 
 
-def test_an_office_may_read_places_but_not_plans(app: FastAPI, client: TestClient) -> None:
+def test_an_office_may_read_places_but_not_plans(app: FastAPI, anonymous: TestClient) -> None:
     """The wrong role is 403, not 404: an office token cannot read internal plans."""
     office = {"Authorization": f"Bearer {make_token(app, Role.OFFICE, ('AZ-QAB',))}"}
-    assert client.get("/places", headers=office).status_code == 200
-    assert client.get("/plans/1", headers=office).status_code == 403
+    assert anonymous.get("/places", headers=office).status_code == 200
+    assert anonymous.get("/plans/1", headers=office).status_code == 403
     admin = {"Authorization": f"Bearer {make_token(app, Role.ADMIN)}"}
-    assert client.get("/plans/1", headers=admin).status_code == 404
+    assert anonymous.get("/plans/1", headers=admin).status_code == 404
 
 
-def test_tokens_are_stored_hashed(app: FastAPI, client: TestClient) -> None:
+def test_tokens_are_stored_hashed(app: FastAPI, anonymous: TestClient) -> None:
     """The database keeps the token's SHA-256, never the token itself."""
     token = make_token(app, Role.PLANNER)
     factory: sessionmaker[Session] = app.state.session_factory
@@ -72,9 +64,8 @@ def test_token_create_prints_a_token_that_works(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip()
     assert token.startswith("sfr_") and len(token) > 40
-    app = create_app(Settings(database_url=db["SEFER_DATABASE_URL"], map_tiles=None))
-    with TestClient(app) as client:
-        assert client.get("/places", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    with TestClient(app_on(db["SEFER_DATABASE_URL"])) as anonymous:
+        assert anonymous.get("/places", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     for args, message in (
         (("--role", "office", "--name", "x"), "--places"),
         (("--role", "planner", "--places", "AZ-QAB", "--name", "x"), "--places"),

