@@ -3,14 +3,14 @@ OR-Tools, then store the plan; and the planner's hand edits and publishing of a 
 
 The CLI and the API's background jobs (``api/jobs.py``) call ``plan_and_store``, so both plan the same way; a hand
 edit and a publish check the plan with the independent validator against the week's problem built from the same
-inputs (``week_problem``).
+inputs (``scheduler.pipeline.week_problem``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -38,14 +38,11 @@ from routing.optimizer import RoutingOptimizer
 from routing.travel import GraphTravelModel
 from scheduler.assemble import legs_for, overnights_for
 from scheduler.calendar import BAKU
-from scheduler.demand import VisitRecord
 from scheduler.domain import Fleet, Network, VehicleKind
-from scheduler.pipeline import PlanningParams, PlanningResult, plan_week
-from scheduler.pipeline import week_problem as pipeline_week_problem
+from scheduler.pipeline import PlanningParams, PlanningResult, WeekInputs, plan_week, week_problem
 from scheduler.plan import Plan, Route, Stop, compute_kpis
 from scheduler.ports import ProgressCallback, TravelModel
-from scheduler.problem import Lock, Problem
-from scheduler.requests import VisitRequest
+from scheduler.problem import Problem
 from scheduler.stability import Changes, count_changes, locks_from_plan
 from scheduler.validator import Violation, validate
 
@@ -55,7 +52,7 @@ class StoredPlan:
     plan_id: int | None
     """None when the plan broke a rule and was not stored (the previous plan stays the latest)."""
     result: PlanningResult
-    holidays: dict[date, str]
+    holidays: Mapping[date, str]
     changes: Changes | None = None
     """For a re-optimisation: what changed against the plan it started from."""
 
@@ -68,18 +65,6 @@ def travel_model(network: Network) -> GraphTravelModel:
 
 class UnknownPlan(LookupError):
     """No stored plan has that id."""
-
-
-@dataclass(frozen=True, slots=True)
-class WeekInputs:
-    """What a week is planned (and a stored plan checked) against, as the database says today."""
-
-    week_start: date
-    fleet: Fleet
-    """The fleet with each vehicle's maintenance days."""
-    holidays: dict[date, str]
-    requests: tuple[VisitRequest, ...]
-    history: tuple[VisitRecord, ...]
 
 
 def week_inputs(session: Session, *, fleet: Fleet, week_start: date, params: PlanningParams) -> WeekInputs:
@@ -125,15 +110,11 @@ def plan_and_store(
         inputs = week_inputs(session, fleet=fleet, week_start=week_start, params=params)
         network = with_planner_edits(session, network)
     result = plan_week(
+        inputs,
         network=network,
-        fleet=inputs.fleet,
-        week_start=week_start,
-        holidays=inputs.holidays,
         travel=travel_model(network),
         optimizer=RoutingOptimizer(),
         params=params,
-        requests=inputs.requests,
-        history=inputs.history,
         locks=() if previous is None else locks_from_plan(previous),
         previous=previous,
         progress=progress,
@@ -146,28 +127,6 @@ def plan_and_store(
         if on_stored is not None:
             on_stored(session, plan_id)
     return StoredPlan(plan_id, result, inputs.holidays, changes)
-
-
-def week_problem(
-    inputs: WeekInputs,
-    *,
-    network: Network,
-    travel: TravelModel,
-    locks: Sequence[Lock] = (),
-    params: PlanningParams | None = None,
-) -> Problem:
-    """The week's ``Problem`` as ``plan_week`` builds it, for checking a stored or hand-edited plan."""
-    return pipeline_week_problem(
-        network=network,
-        fleet=inputs.fleet,
-        week_start=inputs.week_start,
-        holidays=inputs.holidays,
-        travel=travel,
-        params=params or PlanningParams(),
-        requests=inputs.requests,
-        history=inputs.history,
-        locks=locks,
-    )
 
 
 # --- hand edits and publishing ---

@@ -27,7 +27,7 @@ from scheduler.calendar import BAKU, WeekError, next_week_start, parse_week_star
 from scheduler.explain import due_missed, explain_unserved
 from scheduler.greedy import greedy_solution
 from scheduler.objective import PlanValue, value_breakdown
-from scheduler.pipeline import PlanningParams, plan_week
+from scheduler.pipeline import PlanningParams, WeekInputs, plan_week
 from scheduler.plan import plan_to_dict
 from scheduler.problem import NoSolution
 from scheduler.validator import Violation, validate
@@ -87,10 +87,8 @@ def week(
     typer.echo(f"planning the week of {week_start.isoformat()}: optimizer {time_limit_s:g} s", err=True)
     try:
         result = plan_week(
+            WeekInputs(week_start, fleet, public_holidays(week_start)),
             network=network,
-            fleet=fleet,
-            week_start=week_start,
-            holidays=public_holidays(week_start),
             travel=travel,
             optimizer=RoutingOptimizer(),
             params=PlanningParams(time_limit_s=time_limit_s),

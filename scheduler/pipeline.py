@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -34,17 +34,26 @@ class PlanningResult:
     violations: tuple[Violation, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class WeekInputs:
+    """What a week is planned (and a stored plan checked) against, besides the network and its travel times."""
+
+    week_start: date
+    fleet: Fleet
+    """The fleet with each vehicle's maintenance days."""
+    holidays: Mapping[date, str] = field(default_factory=dict)
+    """Public holidays of the week and their names: no service on them."""
+    requests: tuple[VisitRequest, ...] = ()
+    history: tuple[VisitRecord, ...] = ()
+
+
 def plan_week(
+    inputs: WeekInputs,
     *,
     network: Network,
-    fleet: Fleet,
-    week_start: date,
-    holidays: Collection[date],
     travel: TravelModel,
     optimizer: Optimizer,
     params: PlanningParams | None = None,
-    requests: Sequence[VisitRequest] = (),
-    history: Sequence[VisitRecord] = (),
     locks: Sequence[Lock] = (),
     previous: Plan | None = None,
     progress: ProgressCallback | None = None,
@@ -52,17 +61,7 @@ def plan_week(
     """Plan one week. ``previous`` (the week's current plan) is where the search starts when re-optimising, so
     stops move only where the objective gains."""
     params = params or PlanningParams()
-    problem = week_problem(
-        network=network,
-        fleet=fleet,
-        week_start=week_start,
-        holidays=holidays,
-        travel=travel,
-        params=params,
-        requests=requests,
-        history=history,
-        locks=locks,
-    )
+    problem = week_problem(inputs, network=network, travel=travel, params=params, locks=locks)
     hint = None if previous is None else hint_from_plan(problem, previous)
     solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress, hint=hint)
     plan = build_plan(problem, solution, travel)
@@ -71,28 +70,25 @@ def plan_week(
 
 
 def week_problem(
+    inputs: WeekInputs,
     *,
     network: Network,
-    fleet: Fleet,
-    week_start: date,
-    holidays: Collection[date],
     travel: TravelModel,
-    params: PlanningParams,
-    requests: Sequence[VisitRequest] = (),
-    history: Sequence[VisitRecord] = (),
+    params: PlanningParams | None = None,
     locks: Sequence[Lock] = (),
 ) -> Problem:
     """Demand and candidates of one week: what ``plan_week`` solves, and what a hand-edited plan is checked against."""
-    dates = service_dates(week_start, holidays)
-    demand = estimate_demand(network, travel, dates, history=history, params=params.demand)
+    params = params or PlanningParams()
+    dates = service_dates(inputs.week_start, inputs.holidays)
+    demand = estimate_demand(network, travel, dates, history=inputs.history, params=params.demand)
     return build_problem(
         network=network,
-        fleet=fleet,
+        fleet=inputs.fleet,
         travel=travel,
         demand=demand,
-        week_start=week_start,
+        week_start=inputs.week_start,
         service_dates=dates,
         rules=params.rules,
-        requests=requests,
+        requests=inputs.requests,
         locks=locks,
     )

@@ -40,12 +40,11 @@ from api.planning import (
     stored_plan,
     travel_model,
     week_inputs,
-    week_problem,
 )
 from data.repository import get_plan
 from maps.plan_map import render_plan_map
 from scheduler.domain import Fleet
-from scheduler.pipeline import PlanningParams
+from scheduler.pipeline import PlanningParams, week_problem
 from scheduler.plan import Plan, plan_to_dict
 
 router = APIRouter(prefix="/plans", tags=["plans"])

@@ -18,11 +18,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Role
-from api.planning import PlanningParams, week_inputs, week_problem
+from api.planning import PlanningParams, week_inputs
 from data.repository import get_plan, save_plan
 from routing.travel import GraphTravelModel
 from scheduler.assemble import build_plan
 from scheduler.domain import Fleet, Network
+from scheduler.pipeline import week_problem
 from scheduler.plan import Plan
 from scheduler.problem import Problem, Solution, Visit
 from scheduler.validator import validate

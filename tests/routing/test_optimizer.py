@@ -4,7 +4,7 @@ import pytest
 
 from routing.optimizer import RoutingOptimizer
 from scheduler.domain import VehicleKind
-from scheduler.pipeline import PlanningParams, plan_week
+from scheduler.pipeline import PlanningParams, WeekInputs, plan_week
 from tests.fakes import LineTravel, tiny_fleet, tiny_network
 
 MONDAY = date(2026, 11, 23)
@@ -14,10 +14,8 @@ MONDAY = date(2026, 11, 23)
 def result():  # type: ignore[no-untyped-def]
     network = tiny_network()
     return plan_week(
+        WeekInputs(MONDAY, tiny_fleet(), {date(2026, 11, 25): "holiday"}),
         network=network,
-        fleet=tiny_fleet(),
-        week_start=MONDAY,
-        holidays={date(2026, 11, 25)},
         travel=LineTravel(network),
         optimizer=RoutingOptimizer(),
         params=PlanningParams(time_limit_s=2),

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from routing.optimizer import RoutingOptimizer
 from scheduler.assemble import build_plan
 from scheduler.domain import Fleet, Network
-from scheduler.pipeline import PlanningParams, PlanningResult, plan_week
+from scheduler.pipeline import PlanningParams, PlanningResult, WeekInputs, plan_week
 from scheduler.plan import Plan
 from scheduler.problem import HOME, Lock, Rules, Solution, Visit, km_between
 from scheduler.requests import Priority, Reason, VisitRequest
@@ -40,14 +40,11 @@ def solve(
 ) -> PlanningResult:
     network = network or tiny_network()
     return plan_week(
+        WeekInputs(MONDAY, fleet or tiny_fleet(), dict.fromkeys(holidays, "holiday"), tuple(requests)),
         network=network,
-        fleet=fleet or tiny_fleet(),
-        week_start=MONDAY,
-        holidays=set(holidays),
         travel=LineTravel(network),
         optimizer=RoutingOptimizer(workers=1),
         params=PlanningParams(time_limit_s=1, rules=rules or Rules()),
-        requests=requests,
         locks=locks,
         previous=previous,
     )

@@ -17,7 +17,7 @@ from routing.optimizer import RoutingOptimizer
 from scheduler.calendar import service_dates
 from scheduler.domain import Fleet
 from scheduler.explain import due_missed, explain_unserved
-from scheduler.pipeline import PlanningParams, PlanningResult, plan_week
+from scheduler.pipeline import PlanningParams, PlanningResult, WeekInputs, plan_week
 from scheduler.plan import Plan, compute_kpis
 from scheduler.problem import Rules
 from scheduler.requests import Priority, Reason, Unserved, VisitRequest
@@ -50,14 +50,11 @@ def fleet() -> Fleet:
 def result() -> PlanningResult:
     network = tiny_network()
     return plan_week(
+        WeekInputs(MONDAY, fleet(), {WED: "holiday"}, tuple(REQUESTS)),
         network=network,
-        fleet=fleet(),
-        week_start=MONDAY,
-        holidays={WED},
         travel=LineTravel(network),
         optimizer=RoutingOptimizer(workers=1),
         params=PlanningParams(time_limit_s=1, rules=Rules(max_bus_leg_min=30)),
-        requests=REQUESTS,
     )
 
 

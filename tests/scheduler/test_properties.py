@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from routing.optimizer import RoutingOptimizer
 from scheduler.calendar import service_dates
 from scheduler.domain import Fleet
-from scheduler.pipeline import PlanningParams, PlanningResult, plan_week
+from scheduler.pipeline import PlanningParams, PlanningResult, WeekInputs, plan_week
 from scheduler.plan import Plan
 from scheduler.problem import Lock, Rules
 from scheduler.requests import Priority, VisitRequest
@@ -83,14 +83,11 @@ def solve(week: Week, *, locks: tuple[Lock, ...] = (), previous: Plan | None = N
         )
     )
     return plan_week(
+        WeekInputs(MONDAY, fleet, dict.fromkeys(week.holidays, "holiday"), tuple(week.requests)),
         network=network,
-        fleet=fleet,
-        week_start=MONDAY,
-        holidays=week.holidays,
         travel=LineTravel(network),
         optimizer=RoutingOptimizer(workers=1),
         params=PlanningParams(time_limit_s=1, rules=week.rules),
-        requests=week.requests,
         locks=locks,
         previous=previous,
     )

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from routing.optimizer import RoutingOptimizer
 from scheduler.calendar import service_dates
-from scheduler.pipeline import PlanningParams, plan_week
+from scheduler.pipeline import PlanningParams, WeekInputs, plan_week
 from scheduler.stability import count_changes, hint_from_plan, locks_from_plan
 from tests.fakes import LineTravel, tiny_fleet, tiny_network
 from tests.scheduler.test_problem import MONDAY
@@ -15,10 +15,8 @@ from tests.scheduler.test_problem import MONDAY
 def _week(**kwargs):  # type: ignore[no-untyped-def]
     network = tiny_network()
     return plan_week(
+        WeekInputs(MONDAY, tiny_fleet()),
         network=network,
-        fleet=tiny_fleet(),
-        week_start=MONDAY,
-        holidays=set(),
         travel=LineTravel(network),
         optimizer=RoutingOptimizer(workers=1),
         params=PlanningParams(time_limit_s=2),
