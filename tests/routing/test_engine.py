@@ -17,6 +17,7 @@ from routing.engine import (
     SearchConfig,
     VisitGroup,
     _ruin_and_recreate,
+    _search_parameters,
     objective_of,
     prize_factor,
     recombine,
@@ -124,6 +125,39 @@ def test_ruin_and_recreate_climbs_from_a_poor_path() -> None:
     assert found.objective == objective_of(problem, found.routes)
 
 
+def test_a_recreate_fills_the_room_rescaled_prizes_leave() -> None:
+    """Prizes rescaled to almost nothing make every detour too dear for the descent; the second descent at the
+    true prizes still fills the path (6 fits beside 5), and every route a step met goes to the pool."""
+    problem = orienteering(35)
+    start = EngineSolution(((5,),), ((10,),), objective_of(problem, [(5,)]), 0.0)
+    config = SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", prize_operators=True, ruin_size=1)
+    pool: set[tuple[int, tuple[int, ...]]] = set()
+    found = _ruin_and_recreate(problem, config, start, time.monotonic(), 0.3, 1e-9, pool)
+    assert set(found.routes[0]) == {5, 6}
+    assert (0, found.routes[0]) in pool
+
+
+def test_ruin_and_recreate_brings_back_every_mandatory_visit() -> None:
+    """With mandatory visits the ruined nodes are left out only inside the descent: every returned solution
+    visits all six customers within capacity and windows, and is no longer than the start."""
+    problem = vrptw()
+    first = solve_once(problem, time_limit_s=0.2, config=SearchConfig(first_solution="PATH_CHEAPEST_ARC"))
+    assert first is not None
+    found = _ruin_and_recreate(problem, SearchConfig(ruin_size=3), first, time.monotonic(), 0.5, 1.0)
+    assert sorted(n for r in found.routes for n in r) == [1, 2, 3, 4, 5, 6]
+    assert found.objective <= first.objective
+    assert all(earliest_starts(problem, problem.vehicles[v], r) is not None for v, r in enumerate(found.routes))
+    assert all(len(r) <= 3 for r in found.routes)
+
+
+def test_only_names_the_sole_local_search_operators() -> None:
+    """``only`` switches off every other operator, the prize moves a config asks for included."""
+    params = _search_parameters(SearchConfig(prize_operators=True), 1.0, only=("use_two_opt", "use_or_opt"))
+    operators = params.local_search_operators  # type: ignore[attr-defined]
+    values = {f.name: getattr(operators, f.name) for f in operators.DESCRIPTOR.fields}
+    assert {name for name, value in values.items() if value == values["use_two_opt"]} == {"use_two_opt", "use_or_opt"}
+
+
 def test_allowed_vehicles_and_locks_are_kept() -> None:
     """Node 1 only on vehicle 2; node 4 locked to vehicle 0."""
     allowed: tuple[tuple[int, ...] | None, ...] = (None, (2,), None, None, None, None, None)
@@ -174,20 +208,19 @@ def test_portfolio_over_two_processes_returns_a_feasible_solution() -> None:
 
 
 def test_a_route_filter_keeps_a_rule_the_model_does_not_hold() -> None:
-    """No route may serve both neighbours 1 and 2 (which the unfiltered search puts together): every route of the
-    portfolio's answer keeps that, and every customer is still served."""
+    """No route may serve both neighbours 2 and 3 (every shortest plan does): every route of the portfolio's
+    answer keeps that, every customer is still served, and the answer is dearer than the unfiltered one."""
 
     def apart(v: int, nodes: tuple[int, ...], starts: tuple[int, ...]) -> bool:
-        return not {1, 2} <= set(nodes)
+        return not {2, 3} <= set(nodes)
 
     problem = vrptw()
     free = solve(problem, SearchParams(time_limit_s=1, workers=1))
-    assert free is not None
-    assert any({1, 2} <= set(r) for r in free.routes)
     kept = solve(problem, SearchParams(time_limit_s=1.5, workers=2), route_ok=apart)
-    assert kept is not None
+    assert free is not None and kept is not None
     assert all(apart(v, r, ()) for v, r in enumerate(kept.routes))
     assert sorted(n for r in kept.routes for n in r) == [1, 2, 3, 4, 5, 6]
+    assert kept.objective > free.objective
 
 
 def test_a_route_filter_nothing_passes_but_the_start() -> None:
