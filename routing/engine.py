@@ -212,6 +212,7 @@ def _ruin_and_recreate(
     removable = {n for g in problem.groups for n in g.nodes} - locked
     cost = problem.profiles[0].cost
     descent = replace(config, metaheuristic="GREEDY_DESCENT")
+    penalty = _mandatory_penalty(problem)
     end = started + time_limit_s
     history = list(best.history)
     while end - time.monotonic() > RUIN_MIN_STEP_S:
@@ -224,10 +225,10 @@ def _ruin_and_recreate(
         near = sorted(visited, key=lambda n: int(cost[seed, n]) + int(cost[n, seed]))[: 2 * size]
         ruined = set(rng.sample(near, min(size, len(near))))
         kept = [[n for n in r if n not in ruined] for r in best.routes]
-        recreated = _descend(problem, kept, descent, factor, end)
+        recreated = _descend(problem, kept, descent, factor, penalty, end)
         if recreated is not None and factor != 1.0:
             # The rescaled prizes leave a node out whose detour outweighs them; at the true prizes it fits.
-            recreated = _descend(problem, recreated[0], descent, 1.0, end) or recreated
+            recreated = _descend(problem, recreated[0], descent, 1.0, penalty, end) or recreated
         if recreated is None or not _visits_all(recreated[0], mandatory):
             continue
         routes, starts = recreated
@@ -242,13 +243,18 @@ def _ruin_and_recreate(
 
 
 def _descend(
-    problem: EngineProblem, routes: Sequence[Sequence[int]], descent: SearchConfig, factor: float, end: float
+    problem: EngineProblem,
+    routes: Sequence[Sequence[int]],
+    descent: SearchConfig,
+    factor: float,
+    mandatory_penalty: int,
+    end: float,
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]] | None:
     """A greedy descent with ``RECREATE_OPERATORS`` from ``routes`` until it settles or ``end`` (monotonic)."""
     left = end - time.monotonic()
     if left <= 0:
         return None
-    model = _Model(problem, prize_factor=factor, mandatory_penalty=_mandatory_penalty(problem))
+    model = _Model(problem, prize_factor=factor, mandatory_penalty=mandatory_penalty)
     params = _search_parameters(descent, min(RUIN_STEP_S, left), only=RECREATE_OPERATORS)
     model.routing.CloseModelWithParameters(params)
     hint = model.routing.ReadAssignmentFromRoutes([list(r) for r in routes], True)
