@@ -150,6 +150,40 @@ def test_ruin_and_recreate_brings_back_every_mandatory_visit() -> None:
     assert all(len(r) <= 3 for r in found.routes)
 
 
+NATIVE = SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", metaheuristic="GREEDY_DESCENT", native_ruin=2)
+
+
+def test_native_iterated_search_finds_the_best_legal_path() -> None:
+    """OR-Tools' own iterated local search on the orienteering circle: the best pair within 35 (5 and 6), its true
+    objective, and a path no longer than allowed."""
+    problem = orienteering(35)
+    found = solve_once(problem, time_limit_s=0.3, config=NATIVE)
+    assert found is not None
+    assert set(found.routes[0]) == {5, 6}
+    assert route_cost(problem, problem.vehicles[0], found.routes[0]) <= 35
+    assert found.objective == objective_of(problem, found.routes)
+
+
+def test_native_iterated_search_keeps_mandatory_visits_windows_and_capacity() -> None:
+    """The ruins of the iterated search never leave a mandatory customer out of the returned solution."""
+    problem = vrptw()
+    found = solve_once(problem, time_limit_s=0.3, config=NATIVE)
+    assert found is not None
+    assert sorted(n for r in found.routes for n in r) == [1, 2, 3, 4, 5, 6]
+    assert all(earliest_starts(problem, problem.vehicles[v], r) is not None for v, r in enumerate(found.routes))
+    assert all(len(r) <= 3 for r in found.routes)
+
+
+def test_native_iterated_search_with_initial_routes_starts_from_them() -> None:
+    """The iterated search takes no starting solution, so with initial routes the config searches from them as
+    any other does: a lone path to node 1 becomes the best pair, never worse than the start."""
+    problem = orienteering(35)
+    found = solve_once(problem, time_limit_s=0.3, config=NATIVE, initial_routes=[[1]])
+    assert found is not None
+    assert found.objective <= objective_of(problem, [(1,)])
+    assert route_cost(problem, problem.vehicles[0], found.routes[0]) <= 35
+
+
 def test_only_names_the_sole_local_search_operators() -> None:
     """``only`` switches off every other operator, the prize moves a config asks for included."""
     params = _search_parameters(SearchConfig(prize_operators=True), 1.0, only=("use_two_opt", "use_or_opt"))
