@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from routing import search
 from routing.engine import (
     Column,
     EngineProblem,
@@ -230,6 +232,32 @@ def test_recombination_picks_the_cheapest_partition() -> None:
         )
     )
     assert sum(c.cost for c in chosen) <= best
+
+
+def test_recombination_with_prizes_picks_the_disjoint_routes_worth_most() -> None:
+    """Two paths, optional prizes: the disjoint pair collecting most (5, 6 and 3, 4) beats the single richest
+    route (4, 5, 6) that overlaps both others; an unvisited group's prize counts as lost."""
+    problem = replace(orienteering(100), vehicles=(EngineVehicle(0, 0, max_cost=100),) * 2)
+    vehicle = problem.vehicles[0]
+    routes = [(5, 6), (3, 4), (4, 5, 6), (1,)]
+    columns = [Column(0, r, route_cost(problem, vehicle, r)) for r in routes]
+    chosen = recombine(problem, columns, time_limit_s=2, class_sizes={0: 2})
+    assert chosen is not None
+    assert sorted(c.nodes for c in chosen) == [(3, 4), (5, 6)]
+
+
+def test_a_large_prize_pool_keeps_the_incumbent_and_the_routes_worth_most(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the column cap, recombination sees the incumbent's routes and the richest others, nothing else; with
+    mandatory visits only (no prize to rank by) it sees every route."""
+    monkeypatch.setattr(search, "RECOMBINE_MAX_COLUMNS", 2)
+    problem = orienteering(100)
+    vehicle = problem.vehicles[0]
+    keys = [(0, r) for r in [(1,), (6,), (5, 6), (2, 3), (1, 2)]]
+    columns = {k: Column(0, k[1], route_cost(problem, vehicle, k[1])) for k in keys}
+    kept = search._most_valuable(problem, columns, {(0, (1,))})
+    assert kept == [(0, (1,)), (0, (6,)), (0, (5, 6))]
+    mandatory = vrptw()
+    assert search._most_valuable(mandatory, columns, set()) == keys
 
 
 def test_portfolio_over_two_processes_returns_a_feasible_solution() -> None:
