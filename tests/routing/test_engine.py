@@ -183,6 +183,7 @@ def test_native_iterated_search_with_initial_routes_starts_from_them() -> None:
     found = solve_once(problem, time_limit_s=0.3, config=NATIVE, initial_routes=[[1]])
     assert found is not None
     assert found.objective <= objective_of(problem, [(1,)])
+    assert set(found.routes[0]) == {5, 6}
     assert route_cost(problem, problem.vehicles[0], found.routes[0]) <= 35
 
 
