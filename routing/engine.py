@@ -21,6 +21,8 @@ from ortools.sat.python import cp_model
 from ortools.util import optional_boolean_pb2
 
 IntMatrix = npt.NDArray[np.int64]
+Routes = tuple[tuple[int, ...], ...]
+"""Per vehicle, a sequence of nodes (or of times at them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +161,22 @@ def solve_once(
     params = _search_parameters(config, search_s)
     history: list[tuple[float, int]] = []
     seen: set[tuple[int, tuple[int, ...]]] = set()
+    rescaled = model.prize_factor != 1.0
+    truest: list[tuple[int, Routes, Routes]] = []
+    """With rescaled prizes, the best (true objective, routes, starts) reported: the search returns the best at
+    the prizes it sees, which need not be the best at the true ones."""
 
     def record() -> None:
         objective = int(model.routing.CostVar().Value())
+        if rescaled or collect_routes:
+            routes, starts = model.current_solution()
+            seen.update((v, r) for v, r in enumerate(routes) if r)
+        if rescaled:
+            objective = objective_of(problem, routes)
+            if not truest or objective < truest[0][0]:
+                truest[:] = [(objective, routes, starts)]
         elapsed = time.monotonic() - started
         history.append((elapsed, objective))
-        if collect_routes:
-            seen.update(model.current_routes())
         if on_solution is not None:
             on_solution(elapsed, objective)
 
@@ -183,7 +194,9 @@ def solve_once(
     if assignment is None:
         return None
     routes, starts = model.decode(assignment)
-    objective = int(assignment.ObjectiveValue()) if model.prize_factor == 1.0 else objective_of(problem, routes)
+    objective = objective_of(problem, routes) if rescaled else int(assignment.ObjectiveValue())
+    if truest and truest[0][0] < objective:
+        objective, routes, starts = truest[0]
     solution = EngineSolution(routes, starts, objective, time.monotonic() - started, tuple(history))
     if config.ruin_size > 0:
         pool = seen if collect_routes else None
@@ -267,6 +280,18 @@ def _descend(
     hint = model.routing.ReadAssignmentFromRoutes([list(r) for r in routes], True)
     assignment = model.routing.SolveFromAssignmentWithParameters(hint, params) if hint else None
     return None if assignment is None else model.decode(assignment)
+
+
+def polish(problem: EngineProblem, routes: Sequence[Sequence[int]], *, time_limit_s: float) -> EngineSolution | None:
+    """A short greedy descent at the true prizes from ``routes``; None when it finds nothing that keeps every
+    mandatory visit. Recombination joins routes of different searches, and a search at rescaled prizes stops
+    at its own optimum: either may leave out a visit that fits."""
+    end = time.monotonic() + time_limit_s
+    descent = SearchConfig(metaheuristic="GREEDY_DESCENT")
+    found = _descend(problem, routes, descent, 1.0, _mandatory_penalty(problem), end)
+    if found is None or not _visits_all(found[0], [g.nodes for g in problem.groups if g.prize is None]):
+        return None
+    return EngineSolution(found[0], found[1], objective_of(problem, found[0]), time_limit_s)
 
 
 def _mandatory_penalty(problem: EngineProblem) -> int:
@@ -451,19 +476,22 @@ class _Model:
     def _is_depot(self, node: int) -> bool:
         return any(node in (v.start, v.end) for v in self.problem.vehicles)
 
-    def current_routes(self) -> list[tuple[int, tuple[int, ...]]]:
-        """The routes of the solution being reported by a solution callback."""
-        found = []
+    def current_solution(self) -> tuple[Routes, Routes]:
+        """Per vehicle, the visited nodes and their service starts in the solution a solution callback reports."""
+        assert self.time is not None
+        routes: list[tuple[int, ...]] = []
+        starts: list[tuple[int, ...]] = []
         for v in range(len(self.problem.vehicles)):
-            index = self.routing.Start(v)
-            nodes = []
-            index = self.routing.NextVar(index).Value()
+            nodes: list[int] = []
+            times: list[int] = []
+            index = self.routing.NextVar(self.routing.Start(v)).Value()
             while not self.routing.IsEnd(index):
                 nodes.append(self.manager.IndexToNode(index))
+                times.append(int(self.time.CumulVar(index).Min()))
                 index = self.routing.NextVar(index).Value()
-            if nodes:
-                found.append((v, tuple(nodes)))
-        return found
+            routes.append(tuple(nodes))
+            starts.append(tuple(times))
+        return tuple(routes), tuple(starts)
 
     def decode(
         self, assignment: pywrapcp.Assignment

@@ -21,6 +21,7 @@ from routing.engine import (
     _ruin_and_recreate,
     _search_parameters,
     objective_of,
+    polish,
     prize_factor,
     recombine,
     route_cost,
@@ -112,6 +113,47 @@ def test_a_rescaled_search_reports_the_true_objective() -> None:
     assert route_cost(problem, problem.vehicles[0], solution.routes[0]) <= 35
     assert solution.objective == objective_of(problem, solution.routes)
     assert solution.objective < objective_of(problem, [()])
+
+
+def test_a_rescaled_search_returns_the_best_true_objective_it_met() -> None:
+    """At rescaled prizes the search's own best need not be the best at the true prizes: its history holds the
+    true objective of every solution it reported, and the answer is the least of them."""
+    problem = orienteering(35)
+    config = replace(NATIVE, prize_scale=3.0)
+    solution = solve_once(problem, time_limit_s=0.5, config=config)
+    assert solution is not None and solution.history
+    assert solution.objective == objective_of(problem, solution.routes)
+    assert solution.objective == min(objective for _, objective in solution.history)
+
+
+def test_polish_fills_a_path_with_room_and_keeps_mandatory_visits() -> None:
+    """From the path to 5 alone there is room for 6 beside it (30 of 35): the descent takes it. From a full
+    VRPTW solution it keeps every customer."""
+    problem = orienteering(35)
+    polished = polish(problem, [(5,)], time_limit_s=0.5)
+    assert polished is not None
+    assert set(polished.routes[0]) == {5, 6}
+    assert polished.objective == objective_of(problem, polished.routes)
+    vrp = vrptw()
+    first = solve_once(vrp, time_limit_s=0.2)
+    assert first is not None
+    kept = polish(vrp, first.routes, time_limit_s=0.5)
+    assert kept is not None
+    assert sorted(n for r in kept.routes for n in r) == [1, 2, 3, 4, 5, 6]
+    assert kept.objective <= first.objective
+
+
+def test_the_final_polish_keeps_the_route_filter() -> None:
+    """A polish that would add 6 beside 5 is refused when the filter forbids 6; one it allows is taken."""
+    problem = orienteering(35)
+    start = EngineSolution(((5,),), ((10,),), objective_of(problem, [(5,)]), 0.0)
+
+    def without_six(v: int, nodes: tuple[int, ...], starts: tuple[int, ...]) -> bool:
+        return 6 not in nodes
+
+    end = time.monotonic() + 0.1
+    assert search._polished(problem, start, end, without_six) is start
+    assert set(search._polished(problem, start, time.monotonic() + 0.1, None).routes[0]) == {5, 6}
 
 
 def test_ruin_and_recreate_climbs_from_a_poor_path() -> None:
