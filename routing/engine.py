@@ -169,12 +169,12 @@ def solve_once(
     def record() -> None:
         objective = int(model.routing.CostVar().Value())
         if rescaled or collect_routes:
-            routes, starts = model.current_solution()
+            routes = model.current_routes()
             seen.update((v, r) for v, r in enumerate(routes) if r)
         if rescaled:
             objective = objective_of(problem, routes)
             if not truest or objective < truest[0][0]:
-                truest[:] = [(objective, routes, starts)]
+                truest[:] = [(objective, routes, model.current_starts())]
         elapsed = time.monotonic() - started
         history.append((elapsed, objective))
         if on_solution is not None:
@@ -476,22 +476,26 @@ class _Model:
     def _is_depot(self, node: int) -> bool:
         return any(node in (v.start, v.end) for v in self.problem.vehicles)
 
-    def current_solution(self) -> tuple[Routes, Routes]:
-        """Per vehicle, the visited nodes and their service starts in the solution a solution callback reports."""
+    def current_routes(self) -> Routes:
+        """Per vehicle, the visited nodes of the solution a solution callback reports."""
+        return tuple(tuple(self.manager.IndexToNode(i) for i in self._current_path(v)) for v in self._vehicles())
+
+    def current_starts(self) -> Routes:
+        """Per vehicle, the service starts at the visited nodes of the solution a solution callback reports."""
         assert self.time is not None
-        routes: list[tuple[int, ...]] = []
-        starts: list[tuple[int, ...]] = []
-        for v in range(len(self.problem.vehicles)):
-            nodes: list[int] = []
-            times: list[int] = []
-            index = self.routing.NextVar(self.routing.Start(v)).Value()
-            while not self.routing.IsEnd(index):
-                nodes.append(self.manager.IndexToNode(index))
-                times.append(int(self.time.CumulVar(index).Min()))
-                index = self.routing.NextVar(index).Value()
-            routes.append(tuple(nodes))
-            starts.append(tuple(times))
-        return tuple(routes), tuple(starts)
+        cumul = self.time.CumulVar
+        return tuple(tuple(int(cumul(i).Min()) for i in self._current_path(v)) for v in self._vehicles())
+
+    def _vehicles(self) -> range:
+        return range(len(self.problem.vehicles))
+
+    def _current_path(self, v: int) -> list[int]:
+        indices = []
+        index = self.routing.NextVar(self.routing.Start(v)).Value()
+        while not self.routing.IsEnd(index):
+            indices.append(index)
+            index = self.routing.NextVar(index).Value()
+        return indices
 
     def decode(
         self, assignment: pywrapcp.Assignment
