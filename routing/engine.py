@@ -170,6 +170,7 @@ def solve_once(
         objective = int(model.routing.CostVar().Value())
         if rescaled or collect_routes:
             routes = model.current_routes()
+        if collect_routes:
             seen.update((v, r) for v, r in enumerate(routes) if r)
         if rescaled:
             objective = objective_of(problem, routes)
@@ -291,7 +292,7 @@ def polish(problem: EngineProblem, routes: Sequence[Sequence[int]], *, time_limi
     found = _descend(problem, routes, descent, 1.0, _mandatory_penalty(problem), end)
     if found is None or not _visits_all(found[0], [g.nodes for g in problem.groups if g.prize is None]):
         return None
-    return EngineSolution(found[0], found[1], objective_of(problem, found[0]), time_limit_s)
+    return EngineSolution(found[0], found[1], objective_of(problem, found[0]), 0.0)
 
 
 def _mandatory_penalty(problem: EngineProblem) -> int:
