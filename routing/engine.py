@@ -99,6 +99,9 @@ class SearchConfig:
     many visits on average, a cheapest-insertion recreate that inserts in random order, a descent, simulated
     annealing acceptance; all in C++, about 50 ruins a second on TOP p4.2.l where ``ruin_size`` manages 11. Not with
     initial routes (the call takes none); 0: off."""
+    orienteering_share: float = 0.0
+    """On plain orienteering problems (``orienteering.fits``), the share of the budget at the end in which the
+    dedicated orienteering search continues from this search's best. 0: off."""
     ruin_size: int = 0
     """After a first search of ``RUIN_FIRST_SHARE`` of the budget, ruin and recreate until the budget ends: remove
     up to this many visited optional nodes close to a random one and let a short greedy descent (a fresh model
