@@ -199,7 +199,9 @@ class _Paths:
                 a, b = s[:-1], s[1:]
                 forward = self.cost[a[None, :], s[firsts][:, None]] + self.cost[s[lasts][:, None], b[None, :]]
                 backward = self.cost[a[None, :], s[lasts][:, None]] + self.cost[s[firsts][:, None], b[None, :]]
-                delta = np.minimum(forward, backward) - self.cost[a, b][None, :] - save[:, None]
+                # Reversed, a segment's inner arcs cost the same only when the matrix is symmetric.
+                reversal = backward < forward if self.symmetric else np.zeros_like(forward, dtype=bool)
+                delta = np.where(reversal, backward, forward) - self.cost[a, b][None, :] - save[:, None]
                 edges = np.arange(size - 1)[None, :]
                 delta[(edges >= firsts[:, None] - 1) & (edges <= lasts[:, None])] = 0
                 idx = int(delta.argmin())
@@ -208,7 +210,7 @@ class _Paths:
                 i, j = divmod(idx, size - 1)
                 first, last = int(firsts[i]), int(lasts[i])
                 segment = [int(x) for x in s[first : last + 1]]
-                if backward[i, j] < forward[i, j]:
+                if reversal[i, j]:
                     segment.reverse()
                 rest = [int(x) for x in s[:first]] + [int(x) for x in s[last + 1 :]]
                 at = j + 1 if j < first else j + 1 - k

@@ -160,3 +160,24 @@ def test_a_worker_hands_over_to_the_orienteering_search_only_where_it_fits(monke
     windowed = replace(problem, windows=((),) + (((0, 10**5),),) * 9 + ((),))
     assert search._search(windowed, config, 0.5, None, collect=False) is not None
     assert len(calls) == 1
+
+
+def test_or_opt_shortens_a_path_under_asymmetric_costs() -> None:
+    """One-way arcs: a moved segment keeps its direction, and the path's recorded length is its true length."""
+    rng = np.random.default_rng(3)
+    d = rng.integers(10, 100, size=(9, 9)).astype(np.int64)
+    np.fill_diagonal(d, 0)
+    problem = EngineProblem(
+        n_nodes=9,
+        profiles=(Profile(d, d, (0,) * 9),),
+        vehicles=(EngineVehicle(0, 8, max_cost=10_000),),
+        groups=tuple(VisitGroup((i,), 1000) for i in range(1, 8)),
+    )
+    paths = _Paths(problem, seed=0)
+    paths.load([[7, 3, 5, 1, 6, 2, 4]])
+    before = route_cost(problem, problem.vehicles[0], paths.routes[0])
+    paths.or_opt(0)
+    after = route_cost(problem, problem.vehicles[0], paths.routes[0])
+    assert sorted(paths.routes[0]) == [1, 2, 3, 4, 5, 6, 7]
+    assert after < before
+    assert paths.length[0] == after
