@@ -239,8 +239,7 @@ class _Paths:
             if best is None:
                 return changed
             _, r, node, r2 = best
-            self.routes[r].remove(node)
-            self._refresh(r)
+            self.remove([node])
             self._insert(r2, node)
             changed |= {r, r2}
 
