@@ -27,6 +27,7 @@ from data.db import DatabaseUnavailable, make_engine, make_session_factory, migr
 from maps.plan_map import render_plan_map
 from scheduler.calendar import BAKU, WeekError, next_week_start, parse_week_start
 from scheduler.domain import Network
+from scheduler.granularity import Granularity
 from scheduler.plan import plan_to_dict
 from scheduler.problem import NoSolution
 
@@ -42,6 +43,12 @@ EXPECTED_ERRORS = (WeekError, DataError, DatabaseUnavailable, OSError, UnknownPl
 
 TimeLimit = Annotated[float, typer.Option("--time-limit", min=1.0, help="Solver time budget in seconds.")]
 OutDir = Annotated[Path, typer.Option("--out", help="Folder for plan.json and plan.html.")]
+Grain = Annotated[
+    Granularity | None,
+    typer.Option(
+        "--granularity", help="A place is each settlement, or a whole unit at its centre (default: SEFER_GRANULARITY)."
+    ),
+]
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -95,7 +102,13 @@ def _progress(time_limit_s: float) -> Iterator[Callable[[float, float | None], N
             bar.update(task, completed=time_limit_s)
 
 
-def _run(week_start: date | None, time_limit_s: float, out_dir: Path, reoptimize: int | None = None) -> None:
+def _run(
+    week_start: date | None,
+    time_limit_s: float,
+    out_dir: Path,
+    reoptimize: int | None = None,
+    granularity: Granularity | None = None,
+) -> None:
     settings = get_settings()
     network = _guard(lambda: load_network(settings.data_dir))
     fleet = _guard(lambda: load_fleet(settings.data_dir))
@@ -114,6 +127,7 @@ def _run(week_start: date | None, time_limit_s: float, out_dir: Path, reoptimize
                     time_limit_s=time_limit_s,
                     progress=report,
                     reoptimize=reoptimize,
+                    granularity=granularity,
                 )
             )
     finally:
@@ -126,7 +140,7 @@ def _run(week_start: date | None, time_limit_s: float, out_dir: Path, reoptimize
 
 def _write(stored: StoredPlan, network: Network, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    document = plan_to_dict(stored.result.plan)
+    document = plan_to_dict(stored.result.plan, network)
     document["plan_id"] = stored.plan_id
     document["violations"] = [
         {"code": v.code, "vehicle_id": v.vehicle_id, "message": v.message} for v in stored.result.violations
@@ -140,6 +154,7 @@ def _print_kpis(stored: StoredPlan, network: Network, out_dir: Path) -> None:
     k = plan.kpis
     table = Table(title=f"Səfər plan for the week of {plan.week_start.isoformat()}", show_header=False)
     rows = [
+        ("citizen-hours saved", f"{k.citizen_hours_saved:,.0f} h of travel to a fixed centre spared"),
         (
             "expected citizens",
             f"{k.expected_citizens:,} of {k.demand_citizens:,} ({k.demand_covered_pct:.1f} %)",
@@ -177,9 +192,9 @@ def _print_kpis(stored: StoredPlan, network: Network, out_dir: Path) -> None:
 
 
 @app.command()
-def demo(out_dir: OutDir = Path("out"), time_limit_s: TimeLimit = 30.0) -> None:
+def demo(out_dir: OutDir = Path("out"), time_limit_s: TimeLimit = 30.0, granularity: Grain = None) -> None:
     """Load the bundled Azerbaijan data, plan next week for the whole fleet, write plan.json and plan.html."""
-    _run(next_week_start(datetime.now(BAKU).date()), time_limit_s, out_dir)
+    _run(next_week_start(datetime.now(BAKU).date()), time_limit_s, out_dir, granularity=granularity)
 
 
 @app.command()
@@ -187,9 +202,10 @@ def plan(
     week: Annotated[str, typer.Option("--week", help="Monday the week starts on, YYYY-MM-DD.")],
     out_dir: OutDir = Path("out"),
     time_limit_s: TimeLimit = 30.0,
+    granularity: Grain = None,
 ) -> None:
     """Plan one week (starting on the Monday given) and store it."""
-    _run(_guard(lambda: parse_week_start(week)), time_limit_s, out_dir)
+    _run(_guard(lambda: parse_week_start(week)), time_limit_s, out_dir, granularity=granularity)
 
 
 @app.command()
@@ -197,11 +213,12 @@ def reoptimize(
     plan_id: Annotated[int, typer.Argument(help="The stored plan to start from; its locked stops are kept.")],
     out_dir: OutDir = Path("out"),
     time_limit_s: TimeLimit = 30.0,
+    granularity: Grain = None,
 ) -> None:
     """Re-plan a stored week with today's requests and maintenance, keeping locked stops and changing few others."""
     if not plan_exists(plan_id):
         raise _fail(f"no plan {plan_id}")
-    _run(None, time_limit_s, out_dir, reoptimize=plan_id)
+    _run(None, time_limit_s, out_dir, reoptimize=plan_id, granularity=granularity)
 
 
 @app.command()

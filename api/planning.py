@@ -18,6 +18,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.settings import get_settings
 from data.calendar import public_holidays
 from data.fleet_store import with_planner_edits
 from data.repository import (
@@ -39,6 +40,7 @@ from routing.travel import GraphTravelModel
 from scheduler.assemble import legs_for, overnights_for
 from scheduler.calendar import BAKU
 from scheduler.domain import Fleet, Network, VehicleKind
+from scheduler.granularity import Granularity
 from scheduler.pipeline import PlanningParams, PlanningResult, WeekInputs, plan_week, week_problem
 from scheduler.plan import Plan, Route, Stop, compute_kpis
 from scheduler.ports import ProgressCallback, TravelModel
@@ -61,6 +63,11 @@ class StoredPlan:
 def travel_model(network: Network) -> GraphTravelModel:
     """The road and rail graphs of a network, built once per process."""
     return GraphTravelModel(network)
+
+
+def checking_params() -> PlanningParams:
+    """The parameters a stored plan is planned and checked with: the configured granularity (``SEFER_GRANULARITY``)."""
+    return PlanningParams(granularity=get_settings().granularity)
 
 
 class UnknownPlan(LookupError):
@@ -91,6 +98,7 @@ def plan_and_store(
     progress: ProgressCallback | None = None,
     reoptimize: int | None = None,
     on_stored: Callable[[Session, int], None] | None = None,
+    granularity: Granularity | None = None,
 ) -> StoredPlan:
     """Plan the week (or re-optimise stored plan ``reoptimize``, keeping its locked stops) and store the result,
     only if the validator finds nothing wrong.
@@ -98,7 +106,9 @@ def plan_and_store(
     ``on_stored(session, plan_id)`` runs inside the transaction that stores the plan: a background job records
     its success there, and by raising it rolls the plan back (the job was cancelled meanwhile).
     """
-    params = PlanningParams(time_limit_s=time_limit_s)
+    params = replace(
+        checking_params(), time_limit_s=time_limit_s, granularity=granularity or checking_params().granularity
+    )
     with sessions.begin() as session:
         sync_reference(session, network=network, fleet=fleet)
         previous = None
@@ -208,7 +218,7 @@ def _current(sessions: sessionmaker[Session], plan_id: int, version: int) -> tup
 
 def _inputs(sessions: sessionmaker[Session], fleet: Fleet, week_start: date) -> WeekInputs:
     with sessions() as session:
-        return week_inputs(session, fleet=fleet, week_start=week_start, params=PlanningParams())
+        return week_inputs(session, fleet=fleet, week_start=week_start, params=checking_params())
 
 
 def _commit_version(session: Session, plan_id: int, version: int) -> int:
@@ -242,7 +252,9 @@ def edit_stop(
     travel = travel_model(network)
     if edit.action == "move":
         # A locked stop never moves, so the edited plan has the same locks as the stored one.
-        problem = week_problem(inputs, network=network, travel=travel, locks=locks_from_plan(plan))
+        problem = week_problem(
+            inputs, network=network, travel=travel, params=checking_params(), locks=locks_from_plan(plan)
+        )
         edited = move_stop(plan, edit, problem=problem, travel=travel)
     else:
         locked = edit.action == "lock"
@@ -253,7 +265,9 @@ def edit_stop(
                 for r in plan.routes
             ),
         )
-        problem = week_problem(inputs, network=network, travel=travel, locks=locks_from_plan(edited))
+        problem = week_problem(
+            inputs, network=network, travel=travel, params=checking_params(), locks=locks_from_plan(edited)
+        )
     violations = validate(edited, problem=problem, network=network)
     with sessions.begin() as session:
         new_version = _commit_version(session, plan_id, version)
@@ -275,7 +289,9 @@ def check_plan(*, sessions: sessionmaker[Session], network: Network, fleet: Flee
     """What the validator finds in ``plan`` against its week as the database says today."""
     travel = travel_model(network)
     inputs = _inputs(sessions, fleet, plan.week_start)
-    problem = week_problem(inputs, network=network, travel=travel, locks=locks_from_plan(plan))
+    problem = week_problem(
+        inputs, network=network, travel=travel, params=checking_params(), locks=locks_from_plan(plan)
+    )
     return validate(plan, problem=problem, network=network)
 
 

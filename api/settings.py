@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scheduler.granularity import DEFAULT_GRANULARITY, Granularity
+
 
 class Settings(BaseSettings):
     """Everything the API reads from the environment, e.g. ``SEFER_DATABASE_URL``, ``SEFER_MAP_TILES``."""
@@ -20,6 +22,9 @@ class Settings(BaseSettings):
     """Folder with the reference CSV files; the bundled Azerbaijan data when unset."""
     map_tiles: str | None = "OpenStreetMap"
     """Folium base tiles for plan maps; empty means no tiles (offline use)."""
+    granularity: Granularity = DEFAULT_GRANULARITY
+    """What a plan's place is: ``settlement`` (each town and village, the default) or ``unit`` (a whole district
+    at its centre town)."""
 
     @field_validator("map_tiles", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,11 +25,12 @@ from routing.travel import GraphTravelModel
 from scheduler.assemble import build_plan
 from scheduler.calendar import BAKU, WeekError, next_week_start, parse_week_start
 from scheduler.explain import due_missed, explain_unserved
+from scheduler.granularity import DEFAULT_GRANULARITY, Granularity
 from scheduler.greedy import greedy_solution
 from scheduler.objective import PlanValue, value_breakdown
 from scheduler.pipeline import PlanningParams, WeekInputs, plan_week
-from scheduler.plan import plan_to_dict
-from scheduler.problem import NoSolution
+from scheduler.plan import Plan, plan_to_dict
+from scheduler.problem import NoSolution, Problem
 from scheduler.validator import Violation, validate
 
 
@@ -69,6 +70,9 @@ def week(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the figures and the plan to this file.")
     ] = None,
+    granularity: Annotated[
+        Granularity, typer.Option("--granularity", help="A place is each settlement, or a whole unit.")
+    ] = DEFAULT_GRANULARITY,
 ) -> None:
     """The bundled Azerbaijan week: optimizer value, proven upper bound, ratio, and a greedy hand-made week."""
     if not time_limit_s > 0:
@@ -84,14 +88,17 @@ def week(
     except DataError as exc:
         raise _fail(str(exc)) from None
     travel = GraphTravelModel(network)
-    typer.echo(f"planning the week of {week_start.isoformat()}: optimizer {time_limit_s:g} s", err=True)
+    typer.echo(
+        f"planning the week of {week_start.isoformat()} at {granularity.value} grain: optimizer {time_limit_s:g} s",
+        err=True,
+    )
     try:
         result = plan_week(
             WeekInputs(week_start, fleet, public_holidays(week_start)),
             network=network,
             travel=travel,
             optimizer=RoutingOptimizer(),
-            params=PlanningParams(time_limit_s=time_limit_s),
+            params=PlanningParams(time_limit_s=time_limit_s, granularity=granularity),
         )
     except WeekError as exc:
         raise _fail(str(exc)) from None
@@ -120,8 +127,25 @@ def week(
         f"greedy ratio        {_pct(greedy_objective, bound.value):.1f} %",
         f"optimizer vs greedy: {gain:+.1f} %",
         f"validator           optimizer {len(result.violations)} violations, greedy {len(greedy_violations)}",
-        result.plan.summary(),
     ]
+    figures = {
+        "optimizer": _figures(problem, result.plan, value),
+        "greedy": _figures(problem, greedy_plan, greedy_value),
+    }
+    for name, f in figures.items():
+        lines.append(
+            f"{name:<19} {f['citizen_hours_saved']:,.0f} citizen-hours saved, {f['citizens_served']:,} citizens, "
+            f"{f['places_served']} places, top-20 need {f['top20_need_served']}/20, {f['km']:,.0f} km, "
+            f"{f['nights_away']} nights away"
+        )
+    margin = figures["optimizer"]["citizen_hours_saved"] - figures["greedy"]["citizen_hours_saved"]
+    lines.append(f"citizen-hours saved, optimizer vs greedy: {margin:+,.0f} h")
+    if REFERENCE is not None:
+        lines.append(
+            f"reference value     {REFERENCE.value:,} m ({REFERENCE.note}); "
+            f"this run {_pct(objective, REFERENCE.value):.1f} %"
+        )
+    lines.append(result.plan.summary())
     for line in lines:
         typer.echo(line)
     if json_out is not None:
@@ -137,12 +161,51 @@ def week(
             "breakdown": {"optimizer": _breakdown(value), "greedy": _breakdown(greedy_value)},
             "bound": {"lp_value": bound.lp_value, "variables": bound.variables, "seconds": bound.seconds},
             "greedy_violations": _violations(greedy_violations),
-            "plan": {**plan_to_dict(result.plan), "violations": _violations(result.violations)},
+            "plan": {**plan_to_dict(result.plan, network), "violations": _violations(result.violations)},
+            "granularity": granularity.value,
+            "citizen_hours_saved": figures["optimizer"]["citizen_hours_saved"],
+            "greedy_citizen_hours_saved": figures["greedy"]["citizen_hours_saved"],
+            "top20_need_served": figures["optimizer"]["top20_need_served"],
+            "greedy_top20_need_served": figures["greedy"]["top20_need_served"],
+            "figures": figures,
+            "reference_value": REFERENCE.value if REFERENCE is not None else None,
         }
         try:
             json_out.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise _fail(f"--json: cannot write {json_out}: {exc.strerror or exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """The value a long run reached on the bundled week (10 minutes, two seeds), to judge a short run by."""
+
+    value: int
+    note: str
+
+
+REFERENCE: Reference | None = None
+"""Not measured yet at settlement grain; ``docs/model.md`` says how to measure it."""
+
+
+def top_need(problem: Problem, count: int = 20) -> tuple[str, ...]:
+    """The places in greatest need: the week's need × the access deficit (how far the citizens are from a centre)."""
+    ranked = sorted(problem.demand, key=lambda d: (-d.weekly_citizens * d.deficit, d.place_id))
+    return tuple(d.place_id for d in ranked[:count])
+
+
+def _figures(problem: Problem, plan: Plan, value: PlanValue) -> dict[str, Any]:
+    """What a planner reads a week by: citizen-hours saved, citizens, places, the neediest places served, km."""
+    top = top_need(problem)
+    served = {s.place_id for s in plan.stops}
+    return {
+        "citizen_hours_saved": plan.kpis.citizen_hours_saved,
+        "citizens_served": plan.kpis.expected_citizens,
+        "places_served": len(served),
+        "top20_need_served": sum(1 for p in top if p in served),
+        "km": plan.kpis.distance_km,
+        "nights_away": value.nights_away,
+    }
 
 
 def _breakdown(value: PlanValue) -> dict[str, int]:

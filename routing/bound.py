@@ -135,6 +135,7 @@ def upper_bound(problem: Problem) -> Bound:
             candidate.dates,
             candidate.expected_citizens,
             candidate.weight,
+            candidate.servings,
             candidate.id if candidate.locked else None,
         )
         classes.setdefault(key, []).append(c)
@@ -181,7 +182,7 @@ def _vehicle(
         for i, day in enumerate(problem.service_dates):
             if (candidate.dates and day not in candidate.dates) or day in vehicle.maintenance_dates:
                 continue
-            x = lp.var(len(members), float(prize(problem, candidate)))
+            x = lp.var(len(members), float(prize(candidate, vehicle.id)))
             shares.setdefault(members[0], []).append(x)
             at[i].setdefault(s, []).append((x, service, len(members)))
     if not any(at):

@@ -3,8 +3,10 @@
 Nodes are one depot per vehicle, then the candidate visits: one node per candidate and vehicle profile allowed
 to serve it, grouped so at most one is visited (a bus and the train keep their own service time and window).
 Time runs in minutes from Monday 00:00 over the whole week, so a vehicle serves on several days and sleeps away
-from its depot. A visit's prize is its citizens × its weight × ``Rules.citizen_value_m`` against an arc cost in
-metres. Each vehicle also has one optional "home" node per night at its own depot: skipping it (sleeping away)
+from its depot. A visit's prize is what the vehicle serving it achieves there (``Serving.value_m``, metres), against
+an arc cost in metres: vehicles of one node profile but other services share the nodes and differ in cost profile,
+whose arcs into a node carry what that vehicle gets less than the best one (so the objective counts its own value).
+Each vehicle also has one optional "home" node per night at its own depot: skipping it (sleeping away)
 costs ``Rules.lodging_m``, and at least ``nights - max_nights_away`` of them must be visited.
 """
 
@@ -41,6 +43,14 @@ LOCKED_PORTFOLIO = (
 )
 """With locked (mandatory) stops: path-cheapest-arc and savings found no first solution for a single lock on the
 bundled week; insertion heuristics place mandatory visits first."""
+
+
+CostKey = tuple[ProfileKey, tuple[str, ...]]
+"""A node profile and the services carried: vehicles with equal keys share one engine profile."""
+
+
+def _cost_key(vehicle: Vehicle) -> CostKey:
+    return (_key(vehicle), tuple(sorted(vehicle.services)))
 
 
 def _key(vehicle: Vehicle) -> ProfileKey:
@@ -240,7 +250,7 @@ def _insert_requests(
         candidate = problem.candidates[node.candidate]
         if candidate.request_ids and not candidate.locked:
             waiting.setdefault(node.candidate, []).append(n)
-    order = sorted(waiting, key=lambda c: -problem.candidates[c].expected_citizens * problem.candidates[c].weight)
+    order = sorted(waiting, key=lambda c: -problem.candidates[c].best_value_m)
     for c in order:
         if placed.intersection(waiting[c]):
             continue
@@ -266,14 +276,15 @@ def _insert_requests(
 
 def to_engine(problem: Problem, nodes: list[_Node]) -> EngineProblem:
     earliest, latest = problem.week_bounds()
-    keys: list[ProfileKey] = []
+    keys: list[CostKey] = []
     for vehicle in problem.vehicles:
-        if _key(vehicle) not in keys:
-            keys.append(_key(vehicle))
-    representative = {_key(v): v for v in reversed(problem.vehicles)}
-    profiles = tuple(_profile(problem, nodes, representative[key]) for key in keys)
+        if _cost_key(vehicle) not in keys:
+            keys.append(_cost_key(vehicle))
+    profiles = tuple(_profile(problem, nodes, [v for v in problem.vehicles if _cost_key(v) == key]) for key in keys)
     vehicles = tuple(
-        EngineVehicle(start=v, end=v, profile=keys.index(_key(vehicle)), earliest_start=earliest, latest_end=latest)
+        EngineVehicle(
+            start=v, end=v, profile=keys.index(_cost_key(vehicle)), earliest_start=earliest, latest_end=latest
+        )
         for v, vehicle in enumerate(problem.vehicles)
     )
     vehicle_index = {v.id: i for i, v in enumerate(problem.vehicles)}
@@ -313,14 +324,8 @@ def to_engine(problem: Problem, nodes: list[_Node]) -> EngineProblem:
         members.setdefault(node.candidate, []).append(n)
         if candidate.locked:
             locks.append((n, serving[0]))
-    value = problem.rules.citizen_value_m
     groups = [
-        VisitGroup(
-            tuple(nodes_of),
-            None
-            if problem.candidates[c].locked
-            else round(problem.candidates[c].expected_citizens * problem.candidates[c].weight * value),
-        )
+        VisitGroup(tuple(nodes_of), None if problem.candidates[c].locked else problem.candidates[c].best_value_m)
         for c, nodes_of in members.items()
     ]
     group_of_candidate = {problem.candidates[c].id: g for g, c in enumerate(members)}
@@ -350,8 +355,10 @@ def to_engine(problem: Problem, nodes: list[_Node]) -> EngineProblem:
     )
 
 
-def _profile(problem: Problem, nodes: list[_Node], vehicle: Vehicle) -> Profile:
-    """Metres, minutes and service minutes between all nodes, for the vehicles sharing ``vehicle``'s profile."""
+def _profile(problem: Problem, nodes: list[_Node], alike: list[Vehicle]) -> Profile:
+    """Metres, minutes and service minutes between all nodes, for the vehicles ``alike`` (one cost key); an arc
+    into a visit also costs what these vehicles get there less than the best vehicle would."""
+    vehicle = alike[0]
     kind, key = vehicle.kind, _key(vehicle)
     matrix = problem.matrix(kind)
     rows = np.array(
@@ -367,8 +374,12 @@ def _profile(problem: Problem, nodes: list[_Node], vehicle: Vehicle) -> Profile:
     minutes = matrix.duration_min[np.ix_(safe, safe)]
     metres = matrix.distance_m[np.ix_(safe, safe)]
     forbidden = ~(valid[:, None] & valid[None, :]) | (minutes == UNREACHABLE)
-    if kind is VehicleKind.BUS:
-        forbidden |= minutes > problem.rules.max_bus_leg_min
+    too_long = minutes > problem.max_leg_min(kind)
+    if kind is VehicleKind.TRAIN:  # the train's first run out and last run home: bound by the week's hours only
+        depots = len(problem.vehicles)
+        too_long[:depots, :] = False
+        too_long[:, :depots] = False
+    forbidden |= too_long
     np.fill_diagonal(forbidden, False)
     service = tuple(
         problem.service_min(vehicle, problem.candidates[n.candidate].expected_citizens)
@@ -377,8 +388,18 @@ def _profile(problem: Problem, nodes: list[_Node], vehicle: Vehicle) -> Profile:
         for n in nodes
     )
     zero = np.zeros_like(minutes)
+    cost = np.where(forbidden, zero, metres).astype(np.int64)
+    ids = {v.id for v in alike}
+    for n, node in enumerate(nodes):
+        if node.candidate is None or node.profile != key:
+            continue
+        candidate = problem.candidates[node.candidate]
+        mine = next((vid for vid in candidate.vehicle_ids if vid in ids), None)
+        if mine is not None and not candidate.locked:
+            shortfall = candidate.best_value_m - candidate.serving(mine).value_m
+            cost[:, n] += np.where(forbidden[:, n], 0, shortfall)
     return Profile(
-        cost=np.where(forbidden, zero, metres).astype(np.int64),
+        cost=cost,
         travel=np.where(forbidden, zero, minutes).astype(np.int64),
         service=service,
         forbidden=forbidden,

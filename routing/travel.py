@@ -1,7 +1,10 @@
 """Travel times on the bundled road graph (buses) and rail graph (the train): the ``TravelModel`` port.
 
-Road edges join place centres; an edge is driven at the mountain speed when either end is a mountain place, else
-at the lowland speed. Rail edges are the operational segments of the rail lines (tariff km) at one average speed.
+Road edges join unit centres; an edge is driven at the mountain speed when either end is a mountain place, else
+at the lowland speed. A settlement joins the road graph by rural roads: to its unit's centre town and to the
+``RURAL_NEIGHBOURS`` nearest places within ``RURAL_LINK_KM``, each ``geodesic × rural_detour`` km long, driven at the
+rural speed (slower in mountain units). Rail edges are the operational segments of the rail lines (tariff km) at
+one average speed.
 Durations are minimised; the reported distance is the length of the fastest path.
 """
 
@@ -16,8 +19,13 @@ from geopy.distance import geodesic
 from routing.graph import Graph, ShortestPaths
 from scheduler.domain import Network, Terrain, VehicleKind
 from scheduler.ports import UNREACHABLE, LatLon, Site, TravelMatrix
+from scheduler.problem import km_between
 
 __all__ = ["GraphTravelModel", "geodesic_km"]
+
+RURAL_NEIGHBOURS = 3
+RURAL_LINK_KM = 30.0
+"""A settlement's rural links besides the one to its unit centre: its nearest places within this distance."""
 
 _ROUNDING_SLACK_MIN = 1e-9
 """Float noise tolerated before rounding a duration up to the next whole minute."""
@@ -41,15 +49,22 @@ class GraphTravelModel:
         lowland_speed_kmh: float = 70.0,
         mountain_speed_kmh: float = 45.0,
         rail_speed_kmh: float = 50.0,
+        rural_speed_kmh: float = 40.0,
+        rural_mountain_speed_kmh: float = 30.0,
+        rural_detour: float = 1.4,
     ) -> None:
         for name, speed in (
             ("lowland_speed_kmh", lowland_speed_kmh),
             ("mountain_speed_kmh", mountain_speed_kmh),
             ("rail_speed_kmh", rail_speed_kmh),
+            ("rural_speed_kmh", rural_speed_kmh),
+            ("rural_mountain_speed_kmh", rural_mountain_speed_kmh),
+            ("rural_detour", rural_detour),
         ):
             if not (math.isfinite(speed) and speed > 0):
                 raise ValueError(f"{name} must be a positive number of km/h, got {speed}")
         self._network = network
+        self._rural = (rural_speed_kmh, rural_mountain_speed_kmh, rural_detour)
         self._graphs = {
             VehicleKind.BUS: self._road_graph(lowland_speed_kmh, mountain_speed_kmh),
             VehicleKind.TRAIN: self._rail_graph(rail_speed_kmh),
@@ -79,7 +94,27 @@ class GraphTravelModel:
             mountain = any(self._network.place(end).terrain is Terrain.MOUNTAIN for end in (road.a, road.b))
             speed = mountain_speed_kmh if mountain else lowland_speed_kmh
             graph.add_edge(road.a, road.b, cost=road.distance_km / speed * 60.0, length_km=road.distance_km)
+        self._rural_links(graph)
         return graph
+
+    def _rural_links(self, graph: Graph) -> None:
+        """Join each settlement to its unit centre and to its nearest places (see the module docstring)."""
+        lowland, mountain, detour = self._rural
+        places = self._network.places
+        for place in places:
+            if place.unit_id is None or not self._network.has_place(place.unit_id):
+                continue
+            near = sorted(  # haversine to rank (fast); the links themselves are measured on the ellipsoid
+                (km_between((place.lat, place.lon), (other.lat, other.lon)), other.id)
+                for other in places
+                if other.id != place.id
+            )
+            targets = {place.unit_id} | {pid for km, pid in near[:RURAL_NEIGHBOURS] if km <= RURAL_LINK_KM}
+            speed = mountain if place.terrain is Terrain.MOUNTAIN else lowland
+            for target in sorted(targets):
+                other = self._network.place(target)
+                km = max(0.1, geodesic_km((place.lat, place.lon), (other.lat, other.lon))) * detour
+                graph.add_edge(place.id, target, cost=km / speed * 60.0, length_km=km)
 
     def _rail_graph(self, rail_speed_kmh: float) -> Graph:
         graph = Graph()

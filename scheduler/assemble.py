@@ -51,7 +51,8 @@ def _stop(problem: Problem, vehicle_id: str, visit: Visit, kind_sites: dict[str,
         lon=site.lon,
         arrive=arrive,
         depart=arrive + timedelta(minutes=problem.service_min(vehicle, candidate.expected_citizens)),
-        expected_citizens=candidate.expected_citizens,
+        expected_citizens=candidate.serving(vehicle_id).citizens,
+        saved_citizen_min=candidate.serving(vehicle_id).saved_citizen_min,
         locked=candidate.locked,
         request_ids=candidate.request_ids,
     )
@@ -67,6 +68,7 @@ def _merge_back_to_back(items: list[Stop | None]) -> list[Stop | None]:
                 last,
                 depart=item.depart,
                 expected_citizens=last.expected_citizens + item.expected_citizens,
+                saved_citizen_min=last.saved_citizen_min + item.saved_citizen_min,
                 locked=last.locked or item.locked,
                 request_ids=last.request_ids + item.request_ids,
             )

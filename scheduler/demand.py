@@ -11,13 +11,17 @@ Three parts (calibration in the README, "Demand model"):
   waiting, the week's flow joins it, and what published plans served leaves it (visit history). With no history
   the backlog is that of a place never visited in the ``history_weeks`` looked back.
 - **Weeks since the last visit** feed equity in the problem (a place unvisited for long weighs more).
+
+Per service, the week's need is split in proportion to share × deficit (what each service adds to the flow), and
+the one-way road minutes to the nearest open centre offering it are kept: a mobile visit is worth the trips it
+spares (``docs/model.md``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from scheduler.domain import CentreStatus, Network, ServiceCentre, VehicleKind
@@ -63,6 +67,15 @@ class Demand:
     """Mean access deficit over the services on the first service date (0 = centre in town, 1 = far away)."""
     weeks_since_visit: int | None = None
     """Whole weeks since the last mobile visit within the history looked back; None: none in that time."""
+    service_need: tuple[tuple[str, int], ...] = ()
+    """The week's need (flow and backlog) split per service code, in proportion to share × deficit."""
+    trip_min: tuple[tuple[str, int | None], ...] = ()
+    """Per service code, road minutes one way to the nearest fixed centre open on the first service date that
+    offers it; None: none reachable."""
+
+    def need_for(self, services: tuple[str, ...] | frozenset[str]) -> int:
+        """Citizens of the week's need for any of ``services``."""
+        return sum(n for code, n in self.service_need if code in services)
 
     @property
     def weekly_citizens(self) -> int:
@@ -105,6 +118,7 @@ def estimate_demand(
         per_day *= params.mobile_uptake
         minutes = {pid: int(matrix.duration_min[row, col]) for col, pid in enumerate(place_ids)}
         deficits = [_deficit(network, minutes, day, shares, params) for day in dates]
+        trips = _trips(network, minutes, dates[0])
         daily = tuple(math.floor(per_day * deficit) for deficit, _ in deficits)
         weekly_flow = per_day * 5 * (sum(d for d, _ in deficits) / len(deficits))
         served = _served_by_week(history, place.id, week_start, params.history_weeks)
@@ -119,7 +133,9 @@ def estimate_demand(
             access_min=deficits[0][1],
             deficit=round(deficits[0][0], 3),
             weeks_since_visit=min(served) if served else None,
+            trip_min=tuple(sorted((code, trips.get(code)) for code in shares)),
         )
+        demand = replace(demand, service_need=_split(demand.weekly_citizens, shares, trips, params))
         if demand.weekly_citizens > 0:
             demands.append(demand)
     return tuple(sorted(demands, key=lambda d: -d.weekly_citizens))
@@ -131,6 +147,36 @@ def _shares(network: Network, params: DemandParams) -> dict[str, float]:
         return {code: share / total for code, share in params.service_shares.items()}
     codes = [s.code for s in network.services] or sorted({c for centre in network.centres for c in centre.services})
     return {code: 1 / len(codes) for code in codes}
+
+
+def _trips(network: Network, minutes_from: Mapping[str, int], day: date) -> dict[str, int]:
+    """Per service code, minutes to the nearest centre open on ``day`` that offers it (reachable ones only)."""
+    trips: dict[str, int] = {}
+    for centre in network.centres:
+        minutes = minutes_from.get(centre.place_id, UNREACHABLE)
+        if minutes == UNREACHABLE or not centre_open_on(centre, day):
+            continue
+        for code in centre.services:
+            trips[code] = min(minutes, trips.get(code, minutes))
+    return trips
+
+
+def _split(
+    citizens: int, shares: Mapping[str, float], trips: Mapping[str, int], params: DemandParams
+) -> tuple[tuple[str, int], ...]:
+    """``citizens`` apportioned over the services by share × deficit (largest remainder, so the parts add up)."""
+    weights = {
+        code: share * (1.0 if code not in trips else min(1.0, trips[code] / params.full_deficit_min))
+        for code, share in shares.items()
+    }
+    total = sum(weights.values())
+    if total <= 0 or citizens <= 0:
+        return tuple((code, 0) for code in sorted(shares))
+    exact = {code: citizens * w / total for code, w in weights.items()}
+    parts = {code: math.floor(x) for code, x in exact.items()}
+    for code in sorted(exact, key=lambda c: (parts[c] - exact[c], c))[: citizens - sum(parts.values())]:
+        parts[code] += 1
+    return tuple(sorted(parts.items()))
 
 
 def _deficit(

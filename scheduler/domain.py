@@ -45,7 +45,8 @@ class Service:
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A first-level administrative unit (city, rayon) located at its administrative centre town."""
+    """Where citizens live and a bus can stop: a first-level administrative unit (city, rayon) located at its
+    administrative centre town, or a settlement (town, village) inside one, with ``unit_id`` naming that unit."""
 
     id: str
     name_az: str
@@ -62,6 +63,17 @@ class Place:
     exclave: bool
     terrain: Terrain
     source: str
+    unit_id: str | None = None
+    """The first-level unit a settlement lies in; None: the place is a unit itself."""
+
+    @property
+    def unit(self) -> str:
+        """The id of the first-level unit the place belongs to (its own id for a unit)."""
+        return self.unit_id or self.id
+
+    @property
+    def is_settlement(self) -> bool:
+        return self.unit_id is not None
 
 
 @dataclass(frozen=True, slots=True)

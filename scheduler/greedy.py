@@ -64,7 +64,7 @@ def greedy_solution(problem: Problem) -> Solution:
                 served.update(v.candidate_id for v in move.visits if v.candidate_id != HOME)
     routes = tuple((s.vehicle.id, tuple(s.visits)) for s in states)
     solution = Solution(routes, 0, 0.0)
-    total = sum(prize(problem, c) for c in problem.candidates if not c.locked)
+    total = sum(prize(c) for c in problem.candidates if not c.locked)
     return Solution(routes, total - plan_value(problem, solution), round(time.monotonic() - started, 3))
 
 
@@ -126,7 +126,7 @@ def _move(
     visits: list[Visit] = []
     gain = citizens = 0
     clock = start
-    for c in sorted(candidates, key=lambda c: (not c.locked, -prize(problem, c), c.id)):
+    for c in sorted(candidates, key=lambda c: (not c.locked, -prize(c, vehicle.id), c.id)):
         minutes = problem.service_min(vehicle, c.expected_citizens)
         if clock + minutes > close or state.citizens_today + citizens + c.expected_citizens > (
             vehicle.capacity_citizens_per_day
@@ -134,7 +134,7 @@ def _move(
             continue
         visits.append(Visit(c.id, clock))
         clock += minutes
-        gain += prize(problem, c)
+        gain += prize(c, vehicle.id)
         citizens += c.expected_citizens
     if not visits or clock + problem.travel_min(kind, site, state.depot) > latest:
         return None
@@ -154,6 +154,6 @@ def _legal(problem: Problem, kind: VehicleKind, origin: str, target: str) -> int
     if origin not in matrix.site_ids or target not in matrix.site_ids:
         return None
     minutes = int(matrix.duration_min[matrix.index(origin), matrix.index(target)])
-    if minutes == UNREACHABLE or (kind is VehicleKind.BUS and minutes > problem.rules.max_bus_leg_min):
+    if minutes == UNREACHABLE or minutes > problem.max_leg_min(kind):
         return None
     return minutes

@@ -1,5 +1,8 @@
 """The value of a week as the benchmark measures it: collected prize minus driving minus lodging, in metres.
 
+A served visit's prize is what its vehicle achieves there (``Serving.value_m``: citizen-hours of travel spared,
+weighted, in metres); ``docs/model.md`` states the model and its units.
+
 It reads only a ``Solution``'s visits and the problem's matrices and rules, never the engine, so the optimizer's
 plan, the greedy one and a hand-made one are measured by one ruler. Legs and nights follow ``assemble.build_plan``:
 a vehicle drives on right after a stop, leaves its depot just in time for its next stop, and sleeps where the last
@@ -35,15 +38,18 @@ class PlanValue:
     driving_m: int
     lodging_m: int
     nights_away: int
+    citizen_hours_saved: float = 0.0
+    """Hours of travel to a fixed centre, there and back, that the citizens served are spared (unweighted)."""
 
     @property
     def value(self) -> int:
         return self.prize_m - self.driving_m - self.lodging_m
 
 
-def prize(problem: Problem, candidate: CandidateVisit) -> int:
-    """A served candidate's worth in metres: citizens × weight × ``Rules.citizen_value_m`` (as the optimizer)."""
-    return round(candidate.expected_citizens * candidate.weight * problem.rules.citizen_value_m)
+def prize(candidate: CandidateVisit, vehicle_id: str | None = None) -> int:
+    """A served candidate's worth in metres when ``vehicle_id`` serves it (as the optimizer counts it); without a
+    vehicle, the most any vehicle gets from it."""
+    return candidate.best_value_m if vehicle_id is None else candidate.serving(vehicle_id).value_m
 
 
 def route_legs(problem: Problem, vehicle_id: str, visits: Sequence[Visit]) -> tuple[RouteLeg, ...]:
@@ -99,7 +105,7 @@ def nights_away(problem: Problem, vehicle_id: str, legs: Sequence[RouteLeg]) -> 
 
 def keeps_daily_drive(problem: Problem, kind: VehicleKind, legs: Sequence[RouteLeg]) -> bool:
     """A bus drives at most ``Rules.daily_drive_limit_min`` per calendar day (the day a leg departs); the train,
-    which runs on rails with its own crew rules, is not limited."""
+    which runs on rails with its own crew rules (``Rules.max_train_leg_min``), is not limited so."""
     if kind is not VehicleKind.BUS:
         return True
     per_day: dict[int, int] = defaultdict(int)
@@ -110,14 +116,20 @@ def keeps_daily_drive(problem: Problem, kind: VehicleKind, legs: Sequence[RouteL
 
 def value_breakdown(problem: Problem, solution: Solution) -> PlanValue:
     """Prize of the candidates served (each once), metres driven, and lodging for every night away."""
-    served = {v.candidate_id for _, visits in solution.routes for v in visits if v.candidate_id != HOME}
-    prize_m = sum(prize(problem, problem.candidate(c)) for c in served)
+    served: dict[str, str] = {}
+    for vehicle_id, visits in solution.routes:
+        for visit in visits:
+            if visit.candidate_id != HOME:
+                served.setdefault(visit.candidate_id, vehicle_id)
+    servings = [problem.candidate(c).serving(v) for c, v in served.items()]
+    prize_m = sum(s.value_m for s in servings)
+    hours = sum(s.saved_citizen_min for s in servings) / 60
     driving = nights = 0
     for vehicle_id, visits in solution.routes:
         legs = route_legs(problem, vehicle_id, visits)
         driving += sum(leg.metres for leg in legs)
         nights += nights_away(problem, vehicle_id, legs)
-    return PlanValue(prize_m, driving, nights * problem.rules.lodging_m, nights)
+    return PlanValue(prize_m, driving, nights * problem.rules.lodging_m, nights, round(hours, 1))
 
 
 def plan_value(problem: Problem, solution: Solution) -> int:

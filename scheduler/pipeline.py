@@ -11,6 +11,7 @@ from scheduler.calendar import service_dates
 from scheduler.demand import DemandParams, VisitRecord, estimate_demand
 from scheduler.domain import Fleet, Network
 from scheduler.explain import due_missed, explain_unserved
+from scheduler.granularity import DEFAULT_GRANULARITY, Granularity, at_granularity
 from scheduler.plan import Plan
 from scheduler.ports import ProgressCallback, TravelModel
 from scheduler.problem import Lock, Optimizer, Problem, Rules, Solution, build_problem
@@ -24,6 +25,8 @@ class PlanningParams:
     time_limit_s: float = 30.0
     demand: DemandParams = field(default_factory=DemandParams)
     rules: Rules = field(default_factory=Rules)
+    granularity: Granularity = DEFAULT_GRANULARITY
+    """What a place is: each settlement, or a whole unit at its centre town (``scheduler.granularity``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,7 @@ def plan_week(
     """Plan one week. ``previous`` (the week's current plan) is where the search starts when re-optimising, so
     stops move only where the objective gains."""
     params = params or PlanningParams()
+    network = at_granularity(network, params.granularity)
     problem = week_problem(inputs, network=network, travel=travel, params=params, locks=locks)
     hint = None if previous is None else hint_from_plan(problem, previous)
     solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress, hint=hint)
@@ -79,6 +83,7 @@ def week_problem(
 ) -> Problem:
     """Demand and candidates of one week: what ``plan_week`` solves, and what a hand-edited plan is checked against."""
     params = params or PlanningParams()
+    network = at_granularity(network, params.granularity)
     dates = service_dates(inputs.week_start, inputs.holidays)
     demand = estimate_demand(network, travel, dates, history=inputs.history, params=params.demand)
     return build_problem(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from scheduler.domain import Vehicle
+from scheduler.domain import Network, Vehicle
 from scheduler.ports import LatLon
 from scheduler.requests import Unserved
 
@@ -30,6 +30,8 @@ class Stop:
     locked: bool = False
     request_ids: tuple[str, ...] = ()
     """The visit requests this stop serves."""
+    saved_citizen_min: int = 0
+    """Minutes of travel to a fixed centre, there and back, that the stop's citizens are spared, added up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,8 @@ class KPIs:
     demand_citizens: int
     """The week's total expected demand at mobile stops, the ceiling ``expected_citizens`` is measured against."""
     solve_seconds: float
+    citizen_hours_saved: float = 0.0
+    """The headline: hours of travel to a fixed centre, there and back, that the week's stops spare citizens."""
 
     @property
     def demand_covered_pct(self) -> float:
@@ -111,7 +115,8 @@ class Plan:
     def summary(self) -> str:
         k = self.kpis
         return (
-            f"week {self.week_start.isoformat()}: {k.expected_citizens} expected citizens "
+            f"week {self.week_start.isoformat()}: {k.citizen_hours_saved:,.0f} citizen-hours of travel saved, "
+            f"{k.expected_citizens} expected citizens "
             f"({k.demand_covered_pct:.1f}% of {k.demand_citizens} demand), {len(self.stops)} stops at "
             f"{k.places_visited} places, {k.vehicles_used}/{len(self.vehicles)} vehicles, "
             f"{k.vehicle_days_used} vehicle-days, {k.distance_km:.0f} km, solved in {k.solve_seconds:.1f} s"
@@ -129,11 +134,32 @@ def compute_kpis(routes: tuple[Route, ...], *, demand_citizens: int, solve_secon
         vehicles_used=len({s.vehicle_id for s in stops}),
         demand_citizens=demand_citizens,
         solve_seconds=round(solve_seconds, 2),
+        citizen_hours_saved=round(sum(s.saved_citizen_min for s in stops) / 60, 1),
     )
 
 
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The plan JSON (see README, "Plan JSON")."""
+def plan_to_dict(plan: Plan, network: Network | None = None) -> dict[str, Any]:
+    """The plan JSON (see README, "Plan JSON"); with the ``network``, each stop also names its place, its unit
+    and, for the train, its station."""
+    stops = []
+    for s in plan.stops:
+        stop = {
+            "vehicle_id": s.vehicle_id,
+            "date": s.date.isoformat(),
+            "place_id": s.place_id,
+            "site_id": s.site_id,
+            "lat": s.lat,
+            "lon": s.lon,
+            "arrive": s.arrive.isoformat(),
+            "depart": s.depart.isoformat(),
+            "expected_citizens": s.expected_citizens,
+            "locked": s.locked,
+            "request_ids": list(s.request_ids),
+            "citizen_hours_saved": round(s.saved_citizen_min / 60, 1),
+        }
+        if network is not None:
+            stop.update(stop_names(s, network))
+        stops.append(stop)
     return {
         "week_start": plan.week_start.isoformat(),
         "service_dates": [d.isoformat() for d in plan.service_dates],
@@ -148,22 +174,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             }
             for v in plan.vehicles
         ],
-        "stops": [
-            {
-                "vehicle_id": s.vehicle_id,
-                "date": s.date.isoformat(),
-                "place_id": s.place_id,
-                "site_id": s.site_id,
-                "lat": s.lat,
-                "lon": s.lon,
-                "arrive": s.arrive.isoformat(),
-                "depart": s.depart.isoformat(),
-                "expected_citizens": s.expected_citizens,
-                "locked": s.locked,
-                "request_ids": list(s.request_ids),
-            }
-            for s in plan.stops
-        ],
+        "stops": stops,
         "overnights": [
             {"vehicle_id": o.vehicle_id, "date": o.date.isoformat(), "site_id": o.site_id, "at_depot": o.at_depot}
             for route in plan.routes
@@ -201,5 +212,24 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "demand_citizens": plan.kpis.demand_citizens,
             "demand_covered_pct": round(plan.kpis.demand_covered_pct, 1),
             "solve_seconds": plan.kpis.solve_seconds,
+            "citizen_hours_saved": plan.kpis.citizen_hours_saved,
         },
+    }
+
+
+def stop_names(stop: Stop, network: Network) -> dict[str, str | None]:
+    """How people name a stop: the place (village, town or the unit's centre town), its unit, and for the train
+    the station ("Köçərli station, Tərtər")."""
+    place = network.place(stop.place_id) if network.has_place(stop.place_id) else None
+    unit = network.place(place.unit) if place is not None and network.has_place(place.unit) else None
+    station = next((st for st in network.stations if st.id == stop.site_id), None)
+    place_name = place.centre_az if place is not None else stop.place_id
+    unit_name = unit.name_az if unit is not None else None
+    if station is not None:
+        place_name = f"{station.name} station, {unit_name or place_name}"
+    return {
+        "unit_id": place.unit if place is not None else None,
+        "unit_name": unit_name,
+        "place_name": place_name,
+        "station_id": station.id if station is not None else None,
     }

@@ -10,13 +10,13 @@ week ("minute of week").
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 from typing import Protocol
 
-from scheduler.demand import Demand
+from scheduler.demand import Demand, centre_open_on
 from scheduler.domain import Fleet, Network, Vehicle, VehicleKind
 from scheduler.ports import UNREACHABLE, ProgressCallback, Site, TravelMatrix, TravelModel
 from scheduler.requests import Priority, VisitRequest
@@ -34,11 +34,28 @@ class Rules:
     """Every vehicle is back at its depot by 23:00 on the last service day."""
     max_bus_leg_min: int = 4 * 60
     """A bus drives at most this long between two consecutive stops (before or after service hours)."""
-    citizen_value_m: int = 5000
-    """One expected citizen is worth this many metres of driving in the objective."""
-    slot_citizens: int = 50
-    """Demand is cut into visits of this size: two make a bus's full day, one a half day."""
+    max_train_leg_min: int = 3 * 60
+    """The train runs at most this long between two stops, or between a stop and a night at its depot: a run after
+    an 18:00 close arrives by 21:00, leaving the crew twelve hours before the next service day."""
+    citizen_hour_value_m: int = 2000
+    """An hour of a citizen's travel spared is worth this many metres of driving in the objective."""
+    max_trip_min: int = 4 * 60
+    """A one-way trip to a fixed centre counts at most this long (also where none is reachable, as in Naxçıvan)."""
+    near_centre_min: int = 30
+    """A vehicle is sent nowhere that has an open centre within this many minutes for every service it carries,
+    unless a request asks for it there."""
+    repeat_decay: float = 0.7
+    """Each further vehicle-day of service in one place in a week is worth this share of the one before."""
+    slot_citizens: int = 25
+    """Demand is cut into visits of this size: a quarter of a bus's day, so a bus may serve up to four places."""
     min_slot_citizens: int = 10
+    """A visit expecting fewer citizens is not offered."""
+    max_slots_per_place: int = 12
+    """At most this many visits of background demand per place and week (three bus-days)."""
+    min_stop_min: int = 2 * 60
+    """A bus stop lasts at least this long, however few citizens are expected."""
+    train_min_stop_share: float = 0.5
+    """A train stop lasts at least this share of its service day; the train stops only at stations."""
     daily_drive_limit_min: int = 9 * 60
     """Driving per calendar day (the AETR 9-hour daily limit, to which Azerbaijan is a party)."""
     max_nights_away: int = 4
@@ -46,7 +63,8 @@ class Rules:
     lodging_m: int = 30_000
     """A night away (crew lodging, guarding the vehicle) costs as much as this many metres of driving."""
     train_catchment_km: float = 25.0
-    """The train at a station serves the places whose centre lies within this distance."""
+    """The train at a station serves the places whose centre lies within this distance (and nearer no other
+    station); they reach it by rural road."""
     request_weight: tuple[tuple[Priority, float], ...] = ((Priority.NORMAL, 3.0), (Priority.URGENT, 6.0))
     """A requested citizen weighs this many times a background citizen."""
     equity_per_week: float = 0.05
@@ -75,6 +93,17 @@ class Lock:
 
 
 @dataclass(frozen=True, slots=True)
+class Serving:
+    """What one vehicle achieves by serving a candidate visit: the citizens of the need for the services it carries,
+    the minutes of travel (there and back to the nearest centre) they are spared, and that in the objective's
+    metres (citizen-hours × weight × repeat decay × ``Rules.citizen_hour_value_m``)."""
+
+    citizens: int
+    saved_citizen_min: int
+    value_m: int
+
+
+@dataclass(frozen=True, slots=True)
 class CandidateVisit:
     """One optional day (or part of a day) of service in a place, worth ``expected_citizens``."""
 
@@ -93,9 +122,22 @@ class CandidateVisit:
     """The requests this visit serves (one for a request's part; those of a locked stop)."""
     locked: bool = False
     """A locked stop: it must be served, by its only vehicle, on its only date."""
+    servings: tuple[Serving, ...] = ()
+    """Per vehicle of ``vehicle_ids`` (same order), what it achieves here; empty: ``expected_citizens`` spared no
+    travel (a test's hand-made candidate)."""
 
     def site_id(self, kind: VehicleKind) -> str | None:
         return self.bus_site_id if kind is VehicleKind.BUS else self.train_site_id
+
+    def serving(self, vehicle_id: str) -> Serving:
+        if not self.servings:
+            return Serving(self.expected_citizens, 0, 0)
+        return self.servings[self.vehicle_ids.index(vehicle_id)]
+
+    @property
+    def best_value_m(self) -> int:
+        """The most any vehicle gets from this visit (what leaving it out loses, at most)."""
+        return max((s.value_m for s in self.servings), default=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +171,19 @@ class Problem:
         return (day - self.week_start).days * MINUTES_PER_DAY
 
     def service_min(self, vehicle: Vehicle, citizens: int) -> int:
-        """Minutes a vehicle needs for ``citizens``: its capacity fills its whole daily service window."""
+        """Minutes a vehicle stays for ``citizens``: its capacity fills its whole daily service window, and a stop
+        lasts at least ``Rules.min_stop_min`` (a bus) or ``Rules.train_min_stop_share`` of the day (the train)."""
         window = vehicle.service_end_min - vehicle.service_start_min
-        return math.ceil(citizens * window / vehicle.capacity_citizens_per_day)
+        natural = math.ceil(citizens * window / vehicle.capacity_citizens_per_day)
+        if vehicle.kind is VehicleKind.TRAIN:
+            least = math.ceil(window * self.rules.train_min_stop_share)
+        else:
+            least = self.rules.min_stop_min
+        return min(window, max(least, natural))
+
+    def max_leg_min(self, kind: VehicleKind) -> int:
+        """The longest single drive (bus) or run (train) between two stops."""
+        return self.rules.max_bus_leg_min if kind is VehicleKind.BUS else self.rules.max_train_leg_min
 
     def start_windows(
         self, vehicle: Vehicle, duration_min: int, dates: Sequence[date] = ()
@@ -158,8 +210,13 @@ class Problem:
 
     @property
     def demand_citizens(self) -> int:
-        """Background demand plus requested citizens: the ceiling of what a plan can serve."""
-        return sum(d.weekly_citizens for d in self.demand) + sum(r.expected_citizens for r in self.requests)
+        """The week's need, requests included (a request is part of its place's need, or more where it asks for
+        more): the ceiling of what a plan can serve."""
+        need = {d.place_id: d.weekly_citizens for d in self.demand}
+        requested: dict[str, int] = {}
+        for r in self.requests:
+            requested[r.place_id] = requested.get(r.place_id, 0) + r.expected_citizens
+        return sum(max(need.get(p, 0), requested.get(p, 0)) for p in need.keys() | requested.keys())
 
     def nights(self) -> tuple[tuple[date, date], ...]:
         """Consecutive service dates: a vehicle sleeps somewhere between them."""
@@ -247,7 +304,8 @@ def build_problem(
     requests: Sequence[VisitRequest] = (),
     locks: Sequence[Lock] = (),
 ) -> Problem:
-    """Candidate visits from demand, requests and locks, each with the vehicles that may serve it."""
+    """Candidate visits from demand, requests and locks, each with the vehicles that may serve it and what each
+    achieves there (``Serving``); see ``docs/model.md``."""
     rules = rules or Rules()
     bus_sites = travel.sites(VehicleKind.BUS)
     train_sites = travel.sites(VehicleKind.TRAIN)
@@ -257,6 +315,7 @@ def build_problem(
         (v.depot_station_id or "") if v.kind is VehicleKind.TRAIN else v.depot_place_id for v in fleet.vehicles
     )
     bus_site_ids = {s.id for s in bus_sites}
+    trips = _trip_table(network, bus_matrix, demand, service_dates[0], rules)
 
     def sites_of(place_id: str) -> tuple[str | None, str | None]:
         bus = place_id if place_id in bus_site_ids else None
@@ -266,23 +325,27 @@ def build_problem(
         if site is None:
             return False
         matrix = train_matrix if vehicle.kind is VehicleKind.TRAIN else bus_matrix
-        if depot not in matrix.site_ids:
+        if depot not in matrix.site_ids or site not in matrix.site_ids:
             return False
         return int(matrix.duration_min[matrix.index(depot), matrix.index(site)]) != UNREACHABLE
 
-    def capable(place_id: str, services: tuple[str, ...] = ()) -> tuple[str, ...]:
-        bus_site, train_site = sites_of(place_id)
-        return tuple(
-            v.id
+    def capable(bus_site: str | None, train_site: str | None, services: tuple[str, ...] = ()) -> list[Vehicle]:
+        return [
+            v
             for v, depot in zip(fleet.vehicles, depot_sites, strict=True)
             if v.offers(services) and reaches(v, depot, bus_site if v.kind is VehicleKind.BUS else train_site)
-        )
+        ]
+
+    def serving(place_id: str, vehicle: Vehicle, citizens: int, weight: float, services: tuple[str, ...]) -> Serving:
+        saved = round(citizens * _round_trip_min(trips.get(place_id, {}), services or vehicle.services, rules))
+        return Serving(citizens, saved, round(saved / 60 * weight * rules.citizen_hour_value_m))
 
     candidates: list[CandidateVisit] = []
     linked: list[tuple[str, ...]] = []
-    locked_citizens: dict[str, int] = {}
+    taken: dict[str, int] = {}  # citizens of a place's need that locks and requests already stand for
     for n, lock in enumerate(locks):
         bus_site, train_site = sites_of(lock.place_id)
+        vehicle = fleet.vehicle(lock.vehicle_id)
         candidates.append(
             CandidateVisit(
                 f"{lock.place_id}@lock{n + 1}",
@@ -295,19 +358,22 @@ def build_problem(
                 dates=(lock.date,),
                 request_ids=lock.request_ids,
                 locked=True,
+                servings=(serving(lock.place_id, vehicle, lock.citizens, 1.0, ()),),
             )
         )
-        locked_citizens[lock.place_id] = locked_citizens.get(lock.place_id, 0) + lock.citizens
+        taken[lock.place_id] = taken.get(lock.place_id, 0) + lock.citizens
     kept_by_lock = {rid for lock in locks for rid in lock.request_ids}
     for request in requests:
         if request.id in kept_by_lock:
             continue
+        taken[request.place_id] = taken.get(request.place_id, 0) + request.expected_citizens
         dates = tuple(d for d in service_dates if request.covers(d))
-        allowed = capable(request.place_id, request.services)
+        bus_site, train_site = sites_of(request.place_id)
+        allowed = capable(bus_site, train_site, request.services)
         if not dates or not allowed:
             continue  # explained as unserved after the solve
-        bus_site, train_site = sites_of(request.place_id)
-        day_size = max(fleet.vehicle(v).capacity_citizens_per_day for v in allowed)
+        day_size = max(v.capacity_citizens_per_day for v in allowed)
+        weight = rules.weight_of(request.priority)
         parts = []
         for k in range(math.ceil(request.expected_citizens / day_size)):
             citizens = min(day_size, request.expected_citizens - k * day_size)
@@ -320,41 +386,39 @@ def build_problem(
                     citizens,
                     bus_site,
                     train_site,
-                    allowed,
+                    tuple(v.id for v in allowed),
                     dates=dates,
-                    weight=rules.weight_of(request.priority),
+                    weight=weight,
                     request_ids=(request.id,),
+                    servings=tuple(serving(request.place_id, v, citizens, weight, request.services) for v in allowed),
                 )
             )
         if len(parts) > 1:
             linked.append(tuple(parts))
-    slot_size = rules.slot_citizens
-    max_slots = len(service_dates) * max(v.capacity_citizens_per_day for v in fleet.vehicles) // slot_size
+    buses = [v for v in fleet.vehicles if v.kind is VehicleKind.BUS]
     for d in demand:
-        allowed = capable(d.place_id)
-        if not allowed:
-            continue
-        bus_site, train_site = sites_of(d.place_id)
-        weeks = rules.equity_cap_weeks if d.weeks_since_visit is None else d.weeks_since_visit
-        weight = 1.0 + rules.equity_per_week * min(weeks, rules.equity_cap_weeks)
-        due = rules.min_visit_every_weeks is not None and weeks >= rules.min_visit_every_weeks - 1
-        citizens_left = d.weekly_citizens - locked_citizens.get(d.place_id, 0)
-        for k in range(min(math.ceil(max(0, citizens_left) / slot_size), max_slots)):
-            citizens = min(slot_size, citizens_left - k * slot_size)
-            if citizens < rules.min_slot_citizens:
-                break
-            candidates.append(
-                CandidateVisit(
-                    f"{d.place_id}#{k + 1}",
-                    d.place_id,
-                    k + 1,
-                    citizens,
-                    bus_site,
-                    train_site,
-                    allowed,
-                    weight=weight * (rules.due_weight if due and k == 0 else 1.0),
-                )
-            )
+        bus_site = d.place_id if d.place_id in bus_site_ids else None
+        left = max(0, d.weekly_citizens - taken.get(d.place_id, 0))
+        weight = _weight(d, rules)
+        share = left / d.weekly_citizens if d.weekly_citizens else 0.0
+        allowed = [
+            v
+            for v in capable(bus_site, None)
+            if v.kind is VehicleKind.BUS and _worth_a_visit(trips.get(d.place_id, {}), v.services, rules)
+        ]
+        candidates += _slots(
+            d.place_id,
+            left,
+            {v.id: d.need_for(v.services) * share for v in allowed},
+            {v.id: _round_trip_min(trips.get(d.place_id, {}), v.services, rules) for v in allowed},
+            weight,
+            due=_due(d, rules),
+            day_citizens=max((v.capacity_citizens_per_day for v in buses), default=100),
+            bus_site=bus_site,
+            train_site=None,
+            rules=rules,
+        )
+    candidates += _station_slots(network, fleet, demand, taken, trips, train_sites, capable, rules)
     return Problem(
         week_start=week_start,
         service_dates=service_dates,
@@ -368,3 +432,183 @@ def build_problem(
         requests=tuple(requests),
         linked=tuple(linked),
     )
+
+
+def _weight(d: Demand, rules: Rules) -> float:
+    """Equity: a place's citizens weigh more for every week since its last visit, up to a cap."""
+    weeks = rules.equity_cap_weeks if d.weeks_since_visit is None else d.weeks_since_visit
+    return 1.0 + rules.equity_per_week * min(weeks, rules.equity_cap_weeks)
+
+
+def _due(d: Demand, rules: Rules) -> bool:
+    weeks = rules.equity_cap_weeks if d.weeks_since_visit is None else d.weeks_since_visit
+    return rules.min_visit_every_weeks is not None and weeks >= rules.min_visit_every_weeks - 1
+
+
+Trips = dict[str, int | None]
+"""Per service code, one-way road minutes from a place to the nearest open centre offering it (None: none)."""
+
+
+def _trip_table(
+    network: Network, bus_matrix: TravelMatrix, demand: Sequence[Demand], day: date, rules: Rules
+) -> dict[str, Trips]:
+    """Trips for every bus site: from the demand where it has them, else measured on the bus matrix."""
+    table: dict[str, Trips] = {d.place_id: dict(d.trip_min) for d in demand if d.trip_min}
+    codes = {s.code for s in network.services} | {c for centre in network.centres for c in centre.services}
+    open_centres = [c for c in network.centres if centre_open_on(c, day) and c.place_id in bus_matrix.site_ids]
+    for site in bus_matrix.site_ids:
+        if site in table:
+            continue
+        row = bus_matrix.index(site)
+        trips: Trips = dict.fromkeys(codes)
+        for centre in open_centres:
+            minutes = int(bus_matrix.duration_min[row, bus_matrix.index(centre.place_id)])
+            if minutes == UNREACHABLE:
+                continue
+            for code in centre.services:
+                known = trips.get(code)
+                trips[code] = minutes if known is None else min(known, minutes)
+        table[site] = trips
+    return table
+
+
+def _capped(trip: int | None, rules: Rules) -> int:
+    return rules.max_trip_min if trip is None else min(trip, rules.max_trip_min)
+
+
+def _round_trip_min(trips: Trips, services: Sequence[str], rules: Rules) -> float:
+    """Minutes there and back to a centre that a citizen needing one of ``services`` is spared (their mean)."""
+    if not services:
+        return 0.0
+    return sum(2 * _capped(trips.get(code), rules) for code in services) / len(services)
+
+
+def _worth_a_visit(trips: Trips, services: Sequence[str], rules: Rules) -> bool:
+    """Not where every service the vehicle carries has an open centre within ``Rules.near_centre_min``."""
+    return any(_capped(trips.get(code), rules) > rules.near_centre_min for code in services)
+
+
+def _slots(
+    place_id: str,
+    citizens_left: int,
+    need_by_vehicle: dict[str, float],
+    round_trip_by_vehicle: dict[str, float],
+    weight: float,
+    *,
+    due: bool,
+    day_citizens: int,
+    bus_site: str | None,
+    train_site: str | None,
+    rules: Rules,
+    slot_size: int | None = None,
+    prefix: str | None = None,
+) -> list[CandidateVisit]:
+    """A place's background need cut into visits; slot k goes to a vehicle only while the need for the services
+    it carries lasts, and is worth ``repeat_decay`` less for every vehicle-day's worth of slots before it."""
+    size = slot_size or rules.slot_citizens
+    out = []
+    for k in range(min(math.ceil(citizens_left / size), rules.max_slots_per_place)):
+        citizens = min(size, citizens_left - k * size)
+        if citizens < rules.min_slot_citizens:
+            break
+        decay = rules.repeat_decay ** (k * size // day_citizens)
+        slot_weight = weight * (rules.due_weight if due and k == 0 else 1.0)
+        vehicle_ids: list[str] = []
+        servings: list[Serving] = []
+        for vid, need in need_by_vehicle.items():
+            served = math.floor(min(citizens, need - k * size))
+            if served < rules.min_slot_citizens:
+                continue
+            saved = round(served * round_trip_by_vehicle[vid])
+            vehicle_ids.append(vid)
+            servings.append(
+                Serving(served, saved, round(saved / 60 * slot_weight * decay * rules.citizen_hour_value_m))
+            )
+        if not vehicle_ids:
+            break
+        out.append(
+            CandidateVisit(
+                f"{prefix or place_id}#{k + 1}",
+                place_id,
+                k + 1,
+                citizens,
+                bus_site,
+                train_site,
+                tuple(vehicle_ids),
+                weight=slot_weight,
+                servings=tuple(servings),
+            )
+        )
+    return out
+
+
+def _station_slots(
+    network: Network,
+    fleet: Fleet,
+    demand: Sequence[Demand],
+    taken: dict[str, int],
+    trips: dict[str, Trips],
+    train_sites: Sequence[Site],
+    capable: Callable[[str | None, str | None], list[Vehicle]],
+    rules: Rules,
+) -> list[CandidateVisit]:
+    """The train's visits: per station, the need of the places in its catchment (those nearest it, within
+    ``Rules.train_catchment_km``), cut into half-days; a citizen is spared the trip to a centre less the rural ride
+    to the station."""
+    by_station: dict[str, list[tuple[Demand, float]]] = {}
+    for d in demand:
+        station = _station_for_place(d.place_id, train_sites, network, rules.train_catchment_km)
+        if station is not None:
+            site = next(s for s in train_sites if s.id == station)
+            place = network.place(d.place_id)
+            km = km_between((site.lat, site.lon), (place.lat, place.lon))
+            by_station.setdefault(station, []).append((d, km * RURAL_DETOUR / RURAL_SPEED_KMH * 60))
+    out: list[CandidateVisit] = []
+    for site in train_sites:
+        members = by_station.get(site.id, [])
+        trains = [v for v in capable(None, site.id) if v.kind is VehicleKind.TRAIN]
+        if not members or not trains:
+            continue
+        need = {v.id: 0.0 for v in trains}
+        saved = {v.id: 0.0 for v in trains}
+        weighted = 0.0
+        for d, access_min in members:
+            place_trips = trips.get(d.place_id, {})
+            left = max(0, d.weekly_citizens - taken.get(d.place_id, 0))
+            share = left / d.weekly_citizens if d.weekly_citizens else 0.0
+            weighted += _weight(d, rules) * left
+            for v in trains:
+                for code, citizens in d.service_need:
+                    if code not in v.services:
+                        continue
+                    spared = max(0.0, 2 * (_capped(place_trips.get(code), rules) - access_min))
+                    if spared > 2 * rules.near_centre_min:
+                        need[v.id] += citizens * share
+                        saved[v.id] += citizens * share * spared
+        total = max(need.values())
+        if total < rules.min_slot_citizens:
+            continue
+        half_day = min(v.capacity_citizens_per_day for v in trains) // 2
+        out += _slots(
+            site.place_id,
+            math.floor(total),
+            need,
+            {vid: saved[vid] / need[vid] if need[vid] else 0.0 for vid in need},
+            weighted / sum(max(0, d.weekly_citizens - taken.get(d.place_id, 0)) for d, _ in members)
+            if weighted
+            else 1.0,
+            due=False,
+            day_citizens=2 * half_day,
+            bus_site=None,
+            train_site=site.id,
+            rules=rules,
+            slot_size=half_day,
+            prefix=site.id,
+        )
+    return out
+
+
+RURAL_SPEED_KMH = 40.0
+RURAL_DETOUR = 1.4
+"""A citizen's ride from a village to the train's station: geodesic km × detour at this speed (as the travel
+model's rural roads)."""

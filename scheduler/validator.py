@@ -113,8 +113,10 @@ def _check_sequence(stops: tuple[Stop, ...], vehicle: Vehicle, problem: Problem)
         if minutes is None:
             out.append(Violation("unreachable", vehicle.id, f"{label}: no path for a {vehicle.kind.value}"))
             continue
-        if vehicle.kind is VehicleKind.BUS and minutes > problem.rules.max_bus_leg_min:
-            out.append(Violation("leg_too_long", vehicle.id, f"{label}: {minutes} min of driving in one leg"))
+        # the train's first run out and last run home bound only by the week's hours (a crew's weekend follows)
+        limited = vehicle.kind is VehicleKind.BUS or (before is not None and after is not None)
+        if limited and minutes > problem.max_leg_min(vehicle.kind):
+            out.append(Violation("leg_too_long", vehicle.id, f"{label}: {minutes} min of travel in one leg"))
         leave = before.depart if before is not None else None
         if after is not None and leave is not None and leave + timedelta(minutes=minutes) > after.arrive:
             out.append(Violation("travel_time", vehicle.id, f"{label}: arrives after the stop starts"))
@@ -127,8 +129,12 @@ def _check_sequence(stops: tuple[Stop, ...], vehicle: Vehicle, problem: Problem)
         if after is None and leave is not None and leave + timedelta(minutes=minutes) > local_datetime(week, latest):
             out.append(Violation("depot_return", vehicle.id, f"{label}: back at the depot too late"))
     per_day: dict[object, int] = defaultdict(int)
+    least = problem.service_min(vehicle, 0)
     for stop in stops:
         per_day[stop.date] += stop.expected_citizens
+        if stop.depart - stop.arrive < timedelta(minutes=least):
+            message = f"{vehicle.id} at {stop.site_id} on {stop.date}: a stop lasts at least {least} min"
+            out.append(Violation("stop_too_short", vehicle.id, message))
     for day, citizens in per_day.items():
         if citizens > vehicle.capacity_citizens_per_day:
             out.append(Violation("capacity", vehicle.id, f"{vehicle.id} on {day}: {citizens} citizens in one day"))
@@ -149,8 +155,8 @@ def _check_home_legs(route: Route, vehicle: Vehicle, problem: Problem) -> list[V
         label = f"{vehicle.id} {leg.from_site_id}->{leg.to_site_id} (a night at the depot)"
         if minutes is None:
             out.append(Violation("unreachable", vehicle.id, f"{label}: no path for a {vehicle.kind.value}"))
-        elif vehicle.kind is VehicleKind.BUS and minutes > problem.rules.max_bus_leg_min:
-            out.append(Violation("leg_too_long", vehicle.id, f"{label}: {minutes} min of driving in one leg"))
+        elif minutes > problem.max_leg_min(vehicle.kind):
+            out.append(Violation("leg_too_long", vehicle.id, f"{label}: {minutes} min of travel in one leg"))
     return out
 
 
@@ -201,27 +207,43 @@ def _travel(problem: Problem, kind: VehicleKind, origin: str, target: str) -> in
 
 
 def _check_demand(plan: Plan, problem: Problem) -> list[Violation]:
-    """No place is promised more citizens than its demand for the week, requests and locked stops included.
+    """No place is promised more citizens than its need for the week; a train stop at a station, more than the
+    need of the station's catchment the problem offered the train.
 
-    A locked stop's citizens are part of the place's background demand (the problem cuts only what is left after
-    the locks into visits), so they raise the ceiling only where they exceed it, never on top of it."""
+    Locked stops and requests are part of their place's need (the problem cuts only what is left after them into
+    visits), so they raise the ceiling only where together they exceed it, never on top of it."""
     background: dict[str, int] = defaultdict(int)
     for d in problem.demand:
         background[d.place_id] += d.weekly_citizens
-    locked: dict[str, int] = defaultdict(int)
+    claimed: dict[str, int] = defaultdict(int)
+    catchment: dict[str, int] = defaultdict(int)
     for c in problem.candidates:
         if c.locked:
-            locked[c.place_id] += max(0, c.expected_citizens)
-    demand: dict[str, int] = defaultdict(int)
-    for place in background.keys() | locked.keys():
-        demand[place] = max(background[place], locked[place])
+            claimed[c.place_id] += max(0, c.expected_citizens)
+        elif c.bus_site_id is None and c.train_site_id is not None and not c.request_ids:
+            catchment[c.train_site_id] += c.expected_citizens
     for r in problem.requests:
-        demand[r.place_id] += r.expected_citizens
+        claimed[r.place_id] += r.expected_citizens
+    ceiling: dict[str, int] = defaultdict(int)
+    for place in background.keys() | claimed.keys():
+        ceiling[place] = max(background[place], claimed[place])
     served: dict[str, int] = defaultdict(int)
+    at_stations: dict[str, int] = defaultdict(int)
+    vehicles = {v.id: v for v in problem.vehicles}
     for stop in plan.stops:
-        served[stop.place_id] += stop.expected_citizens
-    return [
-        Violation("demand", None, f"{place}: {citizens} citizens planned, demand is {demand.get(place, 0)}")
+        vehicle = vehicles.get(stop.vehicle_id)
+        if vehicle is not None and vehicle.kind is VehicleKind.TRAIN and not stop.request_ids and not stop.locked:
+            at_stations[stop.site_id] += stop.expected_citizens
+        else:
+            served[stop.place_id] += stop.expected_citizens
+    out = [
+        Violation("demand", None, f"{place}: {citizens} citizens planned, demand is {ceiling.get(place, 0)}")
         for place, citizens in sorted(served.items())
-        if citizens > demand.get(place, 0)
+        if citizens > ceiling.get(place, 0)
     ]
+    out += [
+        Violation("demand", None, f"{site}: {citizens} citizens planned, its catchment's need is {catchment[site]}")
+        for site, citizens in sorted(at_stations.items())
+        if citizens > catchment.get(site, 0)
+    ]
+    return out

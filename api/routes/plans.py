@@ -35,6 +35,7 @@ from api.planning import (
     StopEdit,
     UnknownPlan,
     UnknownStop,
+    checking_params,
     edit_stop,
     publish,
     stored_plan,
@@ -44,7 +45,7 @@ from api.planning import (
 from data.repository import get_plan
 from maps.plan_map import render_plan_map
 from scheduler.domain import Fleet
-from scheduler.pipeline import PlanningParams, week_problem
+from scheduler.pipeline import week_problem
 from scheduler.plan import Plan, plan_to_dict
 
 router = APIRouter(prefix="/plans", tags=["plans"])
@@ -93,14 +94,14 @@ def create_plan(body: PlanJobCreate, response: Response, runner: RunnerDep, _: P
 
 
 @router.get("/{plan_id}", responses=_NOT_FOUND)
-def read_plan(plan_id: PlanId, session: SessionDep, _: PlannerDep) -> dict[str, Any]:
+def read_plan(plan_id: PlanId, session: SessionDep, network: NetworkDep, _: PlannerDep) -> dict[str, Any]:
     """The plan JSON as ``scheduler.plan.plan_to_dict`` writes it (times in Asia/Baku), with the plan's
     ``version`` (name it when editing or publishing) and whether it is ``published``."""
     try:
         plan, state = stored_plan(session, plan_id=plan_id)
     except UnknownPlan as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
-    return {**plan_to_dict(plan), "version": state.version, "published": state.published}
+    return {**plan_to_dict(plan, network), "version": state.version, "published": state.published}
 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse, responses=_NOT_FOUND)
@@ -114,8 +115,8 @@ def read_plan_map(
 ) -> HTMLResponse:
     """The plan drawn on a Leaflet map (a standalone HTML page), with the week's demand and its requests."""
     plan = _plan_or_404(session, plan_id)
-    inputs = week_inputs(session, fleet=_fleet(request), week_start=plan.week_start, params=PlanningParams())
-    problem = week_problem(inputs, network=network, travel=travel_model(network))
+    inputs = week_inputs(session, fleet=_fleet(request), week_start=plan.week_start, params=checking_params())
+    problem = week_problem(inputs, network=network, travel=travel_model(network), params=checking_params())
     demand = {d.place_id: float(d.weekly_citizens) for d in problem.demand}
     html = render_plan_map(plan, network, tiles=settings.map_tiles, demand=demand, requests=inputs.requests)
     return HTMLResponse(html.get_root().render())
