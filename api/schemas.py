@@ -22,6 +22,8 @@ class PlacePublic(BaseModel):
     population: int | None
     economic_region: str
     exclave: bool
+    unit_id: str | None = None
+    """For a settlement (town or village), the first-level unit it lies in; null for a unit."""
 
 
 class PublicStop(BaseModel):

@@ -73,6 +73,7 @@ def week(
     granularity: Annotated[
         Granularity, typer.Option("--granularity", help="A place is each settlement, or a whole unit.")
     ] = DEFAULT_GRANULARITY,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="The optimizer's random seed.")] = 0,
 ) -> None:
     """The bundled Azerbaijan week: optimizer value, proven upper bound, ratio, and a greedy hand-made week."""
     if not time_limit_s > 0:
@@ -97,7 +98,7 @@ def week(
             WeekInputs(week_start, fleet, public_holidays(week_start)),
             network=network,
             travel=travel,
-            optimizer=RoutingOptimizer(),
+            optimizer=RoutingOptimizer(seed=seed),
             params=PlanningParams(time_limit_s=time_limit_s, granularity=granularity),
         )
     except WeekError as exc:
@@ -152,6 +153,7 @@ def week(
         document: dict[str, Any] = {
             "week_start": week_start.isoformat(),
             "time_limit_s": time_limit_s,
+            "seed": seed,
             "objective": objective,
             "upper_bound": bound.value,
             "ratio": round(objective / bound.value, 4) if bound.value else None,

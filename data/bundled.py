@@ -202,6 +202,47 @@ def _places(directory: Path) -> tuple[Place, ...]:
     return tuple(places)
 
 
+SETTLEMENTS_FILE = "settlements.csv"
+
+
+def _settlements(directory: Path, units: Sequence[Place]) -> tuple[Place, ...]:
+    """Towns and villages inside the units (``settlements.csv``, optional in a custom data folder); region,
+    exclave and terrain are their unit's."""
+    if not (directory / SETTLEMENTS_FILE).is_file():
+        return ()
+    columns = (
+        "id", "name_az", "name_en", "name_ru", "unit_id", "lat", "lon", "population", "unit_assigned_by",
+        "geonameid", "source",
+    )  # fmt: skip
+    by_id = {u.id: u for u in units}
+    seen = set(by_id)
+    places = []
+    for row in _rows(directory, SETTLEMENTS_FILE, columns):
+        unit = by_id[_known(row, "unit_id", row.text("unit_id"), by_id, "unit")]
+        name_az = row.text("name_az")
+        places.append(
+            Place(
+                id=_unique(row, "id", seen),
+                name_az=name_az,
+                name_en=row.text("name_en"),
+                name_ru=row.text("name_ru"),
+                unit_type="settlement",
+                centre_az=name_az,
+                centre_en=row.text("name_en"),
+                lat=row.real("lat", low=-90, high=90),
+                lon=row.real("lon", low=-180, high=180),
+                population=row.optional_integer("population"),
+                population_as_of="GeoNames (unreliable)",
+                economic_region=unit.economic_region,
+                exclave=unit.exclave,
+                terrain=unit.terrain,
+                source=row.text("source"),
+                unit_id=unit.id,
+            )
+        )
+    return tuple(places)
+
+
 def _centres(directory: Path, places: set[str], services: set[str]) -> tuple[ServiceCentre, ...]:
     columns = ("id", "kind", "name", "place_id", "lat", "lon", "status", "opened", "services", "source")
     seen: set[str] = set()
@@ -312,7 +353,8 @@ def load_network(directory: Path | None = None) -> Network:
         raise DataError(f"data directory not found: {folder}")
     services = _services(folder)
     service_codes = {s.code for s in services}
-    places = _places(folder)
+    units = _places(folder)
+    places = units + _settlements(folder, units)
     place_ids = {p.id for p in places}
     centres = _centres(folder, place_ids, service_codes)
     stations = _stations(folder, place_ids)

@@ -83,6 +83,8 @@ class PlaceRow(Base):
     exclave: Mapped[bool] = mapped_column(Boolean)
     terrain: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String())
+    unit_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The unit a settlement lies in; None for a unit."""
 
 
 class CentreRow(Base):
@@ -175,6 +177,8 @@ class StopRow(Base):
     locked: Mapped[bool] = mapped_column(Boolean)
     request_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     """The visit requests the stop serves."""
+    saved_citizen_min: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Minutes of travel to a fixed centre, there and back, the stop's citizens are spared."""
 
 
 class LegRow(Base):

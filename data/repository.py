@@ -66,6 +66,7 @@ def _place_values(place: Place) -> dict[str, Any]:
         "exclave": place.exclave,
         "terrain": place.terrain.value,
         "source": place.source,
+        "unit_id": place.unit_id,
     }
 
 
@@ -176,6 +177,7 @@ def _place_from_row(row: PlaceRow) -> Place:
         exclave=row.exclave,
         terrain=Terrain(row.terrain),
         source=row.source,
+        unit_id=row.unit_id,
     )
 
 
@@ -235,6 +237,7 @@ def _stop_row(stop: Stop, seq: int) -> StopRow:
         expected_citizens=stop.expected_citizens,
         locked=stop.locked,
         request_ids=list(stop.request_ids),
+        saved_citizen_min=stop.saved_citizen_min,
     )
 
 
@@ -265,6 +268,7 @@ def _stop_from_row(row: StopRow) -> Stop:
         expected_citizens=row.expected_citizens,
         locked=row.locked,
         request_ids=tuple(row.request_ids or ()),
+        saved_citizen_min=row.saved_citizen_min,
     )
 
 

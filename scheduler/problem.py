@@ -345,7 +345,10 @@ def build_problem(
     taken: dict[str, int] = {}  # citizens of a place's need that locks and requests already stand for
     for n, lock in enumerate(locks):
         bus_site, train_site = sites_of(lock.place_id)
-        vehicle = fleet.vehicle(lock.vehicle_id)
+        vehicle = next((v for v in fleet.vehicles if v.id == lock.vehicle_id), None)
+        worth = (
+            Serving(lock.citizens, 0, 0) if vehicle is None else serving(lock.place_id, vehicle, lock.citizens, 1.0, ())
+        )
         candidates.append(
             CandidateVisit(
                 f"{lock.place_id}@lock{n + 1}",
@@ -358,7 +361,7 @@ def build_problem(
                 dates=(lock.date,),
                 request_ids=lock.request_ids,
                 locked=True,
-                servings=(serving(lock.place_id, vehicle, lock.citizens, 1.0, ()),),
+                servings=(worth,),  # a vehicle no longer in the fleet: the validator names it
             )
         )
         taken[lock.place_id] = taken.get(lock.place_id, 0) + lock.citizens

@@ -39,6 +39,7 @@ def _public(place: Place) -> PlacePublic:
         population=place.population,
         economic_region=place.economic_region,
         exclave=place.exclave,
+        unit_id=place.unit_id,
     )
 
 

@@ -174,8 +174,10 @@ def _check_services(codes: list[str], network: Network, errors: list[dict[str, A
     return tuple(dict.fromkeys(codes))
 
 
-def _check_office_place(principal: StoredPrincipal, place_id: str, how: str) -> None:
-    if _is_office(principal) and place_id not in principal.places:
+def _check_office_place(principal: StoredPrincipal, place_id: str, how: str, network: Network) -> None:
+    """An office files for its own places: its units and every settlement in them."""
+    unit = network.place(place_id).unit if network.has_place(place_id) else place_id
+    if _is_office(principal) and place_id not in principal.places and unit not in principal.places:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             f"{how} {place_id}, which is not one of this office's places ({', '.join(principal.places) or 'none'})",
@@ -240,7 +242,7 @@ def file_request(
     if errors or location is None:
         raise RequestValidationError(errors)
     place_id, lat, lon, settlement = location
-    _check_office_place(principal, place_id, _how(place_id, lat, settlement))
+    _check_office_place(principal, place_id, _how(place_id, lat, settlement), network)
     new = NewRequest(
         place_id=place_id,
         window_start=body.window_start,
@@ -321,7 +323,7 @@ def change_request(
     services = _check_services(given["services"], network, errors) if "services" in given else stored.services
     if errors:
         raise RequestValidationError(errors)
-    _check_office_place(principal, place_id, _how(place_id, lat, settlement))
+    _check_office_place(principal, place_id, _how(place_id, lat, settlement), network)
     new = NewRequest(
         place_id=place_id,
         window_start=start,

@@ -20,7 +20,8 @@ from scheduler.plan import Plan, plan_to_dict
 from tests.api.apps import app_on
 from tests.factories import make_plan
 
-BUNDLED_PLACES = 77
+BUNDLED_PLACES = 77 + 169
+"""The first-level units and the settlements listed in them."""
 
 
 def _save(app: FastAPI, plan: Plan) -> int:
@@ -57,8 +58,10 @@ def test_places_lists_the_bundled_places(client: TestClient) -> None:
         "population",
         "economic_region",
         "exclave",
+        "unit_id",
     }
     assert any(p["exclave"] for p in places)
+    assert {p["unit_id"] for p in places if p["id"].startswith("GN-")} <= {p["id"] for p in places}
 
 
 def test_starting_twice_keeps_one_copy_of_the_reference_data(app: FastAPI, database_url: str) -> None:
@@ -75,7 +78,7 @@ def test_plan_is_served_as_plan_to_dict(app: FastAPI, client: TestClient) -> Non
     plan_id = _save(app, plan)
     response = client.get(f"/plans/{plan_id}")
     assert response.status_code == 200
-    assert response.json() == {**plan_to_dict(plan), "version": 1, "published": False}
+    assert response.json() == {**plan_to_dict(plan, app.state.network), "version": 1, "published": False}
     assert response.json()["stops"][0]["arrive"].endswith("+04:00")
 
 

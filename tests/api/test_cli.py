@@ -51,13 +51,17 @@ def test_demo_plans_a_valid_week_for_the_whole_fleet(
         vehicle = vehicles[stop["vehicle_id"]]
         if vehicle["kind"] == "train":
             assert stop["site_id"].startswith("ST-")
-        exclave_stop = units[stop["place_id"]]["exclave"] == "true"
+            assert stop["station_id"] == stop["site_id"] and "station" in stop["place_name"]
+        assert stop["unit_id"] in units  # a settlement names its unit, a unit itself
+        exclave_stop = units[stop["unit_id"]]["exclave"] == "true"
         exclave_depot = units[vehicle["depot_place_id"]]["exclave"] == "true"
         assert exclave_stop == exclave_depot
     assert plan["kpis"]["expected_citizens"] == sum(s["expected_citizens"] for s in plan["stops"])
     html = (tmp_path / "out" / "plan.html").read_text(encoding="utf-8")
     assert "leaflet" in html.lower()
     assert "expected citizens" in result.stdout
+    assert "citizen-hours saved" in result.stdout
+    assert plan["kpis"]["citizen_hours_saved"] > 0
     assert (tmp_path / "sefer.db").exists()
 
 

