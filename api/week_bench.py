@@ -186,8 +186,11 @@ class Reference:
     note: str
 
 
-REFERENCE: Reference | None = None
-"""Not measured yet at settlement grain; ``docs/model.md`` says how to measure it."""
+REFERENCE: Reference | None = Reference(
+    45_590_879,
+    "10-minute runs, seeds 0 and 1 (equal), settlement grain, week of 2026-12-07, measured 2026-12-05 on 2 cores",
+)
+"""Measured with ``sefer bench week --time-limit 600 --seed N``; valid for that week and the bundled data only."""
 
 
 def top_need(problem: Problem, count: int = 20) -> tuple[str, ...]:

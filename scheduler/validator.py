@@ -36,7 +36,7 @@ def validate(plan: Plan, *, problem: Problem, network: Network) -> tuple[Violati
             continue
         for stop in route.stops:
             found.extend(_check_stop(stop, vehicle, problem, network))
-        found.extend(_check_sequence(route.stops, vehicle, problem))
+        found.extend(_check_sequence(route, vehicle, problem))
         found.extend(_check_home_legs(route, vehicle, problem))
         found.extend(_check_days(route, vehicle, problem))
     found.extend(_check_demand(plan, problem))
@@ -95,11 +95,16 @@ def _check_stop(stop: Stop, vehicle: Vehicle, problem: Problem, network: Network
     return out
 
 
-def _check_sequence(stops: tuple[Stop, ...], vehicle: Vehicle, problem: Problem) -> list[Violation]:
-    """Order, travel time between consecutive stops, depot departure and return, vehicle-day capacity."""
+def _check_sequence(route: Route, vehicle: Vehicle, problem: Problem) -> list[Violation]:
+    """Order, travel time between consecutive stops, depot departure and return, vehicle-day capacity.
+
+    Two consecutive stops with a night at the depot between them are not one drive: the drives home and out are
+    checked by ``_check_home_legs``, so only their timing is checked here."""
     out: list[Violation] = []
+    stops = route.stops
     if not stops:
         return out
+    direct = {(leg.from_site_id, leg.to_site_id) for leg in route.legs}
     depot = problem.depot_site(vehicle.id)
     earliest, latest = problem.week_bounds()
     week = problem.week_start
@@ -115,7 +120,8 @@ def _check_sequence(stops: tuple[Stop, ...], vehicle: Vehicle, problem: Problem)
             continue
         # the train's first run out and last run home bound only by the week's hours (a crew's weekend follows)
         limited = vehicle.kind is VehicleKind.BUS or (before is not None and after is not None)
-        if limited and minutes > problem.max_leg_min(vehicle.kind):
+        via_depot = before is not None and after is not None and origin != target and (origin, target) not in direct
+        if limited and not via_depot and minutes > problem.max_leg_min(vehicle.kind):
             out.append(Violation("leg_too_long", vehicle.id, f"{label}: {minutes} min of travel in one leg"))
         leave = before.depart if before is not None else None
         if after is not None and leave is not None and leave + timedelta(minutes=minutes) > after.arrive:
