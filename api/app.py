@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.errors import SeferError
 from api.jobs import JobRunner
 from api.routes import centres, exports, fleet, health, jobs, places, plans, public, requests, services
 from api.settings import Settings, get_settings
@@ -15,6 +17,12 @@ from data.bundled import load_fleet, load_network
 from data.db import make_engine, make_session_factory, migrate
 from data.repository import sync_reference
 from maps.assets import STATIC_DIR, STATIC_URL
+
+
+async def _sefer_error(request: Request, exc: Exception) -> JSONResponse:
+    """The one mapping of the error tree to HTTP (``api.errors``)."""
+    assert isinstance(exc, SeferError)
+    return JSONResponse(exc.body(), status_code=exc.http_status)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="Səfər", summary="Weekly routes for ASAN xidmət mobile services", lifespan=lifespan)
+    app.add_exception_handler(SeferError, _sefer_error)
     # Every endpoint but /health, /, /static, /public/* and the docs needs a bearer token (api/auth.py).
     app.include_router(health.router)
     app.include_router(places.router)

@@ -18,8 +18,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.bench_cli import bench_app
+from api.errors import SeferError
 from api.planner_cli import plan_exists, register
-from api.planning import StoredPlan, UnknownPlan, plan_and_store
+from api.planning import StoredPlan, check_week_open, plan_and_store
 from api.settings import get_settings
 from api.token_cli import token_app
 from data.bundled import DataError, load_fleet, load_network
@@ -39,7 +40,7 @@ log = logging.getLogger("sefer")
 
 T = TypeVar("T")
 
-EXPECTED_ERRORS = (WeekError, DataError, DatabaseUnavailable, OSError, UnknownPlan)
+EXPECTED_ERRORS = (WeekError, DataError, DatabaseUnavailable, OSError)
 
 TimeLimit = Annotated[float, typer.Option("--time-limit", min=1.0, help="Solver time budget in seconds.")]
 OutDir = Annotated[Path, typer.Option("--out", help="Folder for plan.json and plan.html.")]
@@ -63,6 +64,8 @@ def _guard(action: Callable[[], T]) -> T:
         return action()
     except EXPECTED_ERRORS as exc:
         raise _fail(str(exc)) from None
+    except SeferError as exc:
+        raise _fail(exc.message, code=exc.exit_code) from None
     except NoSolution as exc:
         raise _fail(f"{exc}; the previous plan is unchanged", code=1) from None
 
@@ -204,8 +207,10 @@ def plan(
     time_limit_s: TimeLimit = 30.0,
     granularity: Grain = None,
 ) -> None:
-    """Plan one week (starting on the Monday given) and store it."""
-    _run(_guard(lambda: parse_week_start(week)), time_limit_s, out_dir, granularity=granularity)
+    """Plan one week (starting on the Monday given; a current or coming week) and store it."""
+    week_start = _guard(lambda: parse_week_start(week))
+    _guard(lambda: check_week_open(week_start, datetime.now(BAKU).date()))
+    _run(week_start, time_limit_s, out_dir, granularity=granularity)
 
 
 @app.command()

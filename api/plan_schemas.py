@@ -172,12 +172,35 @@ class StopEditResult(BaseModel):
 
     version: int
     violations: list[ViolationPublic]
+    plan_id: int | None = Field(
+        None,
+        description="Where the edit is stored: the plan itself while a draft; a new draft plan (version 1) when the "
+        "plan was published, which the public keeps seeing until the draft is published.",
+    )
+
+
+class PlanSummary(BaseModel):
+    """One stored plan in a list: its week, life-cycle status, version, KPIs and warnings for the planner."""
+
+    id: int
+    week_start: dt.date
+    status: Literal["draft", "published", "superseded"]
+    version: int
+    created_at: dt.datetime | None
+    published_at: dt.datetime | None
+    superseded_at: dt.datetime | None
+    warnings: list[str]
+    kpis: dict[str, float | int]
 
 
 class PublishRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 3}]})
 
     version: int = Field(ge=1, le=MAX_ID, description="The plan version being published; another version answers 409.")
+    force: bool = Field(
+        False,
+        description="Publish even though a newer plan of the week is published (going back to an older plan).",
+    )
 
 
 class PublishResult(BaseModel):

@@ -7,21 +7,20 @@ Each command opens the configured database, changes one thing in one transaction
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 
-from api.cli_support import fail, in_session, parse_date
+from api.cli_support import fail, in_session, parse_date, with_store
+from api.planning import StopEdit, UnknownStop, edit_stop, stored_plan
+from api.planning import publish as publish_plan_use_case
 from api.settings import get_settings
 from data.bundled import load_fleet, load_network
-from data.repository import (
-    add_maintenance,
-    add_request,
-    get_plan,
-    open_requests,
-    publish_plan,
-    set_locked,
-)
+from data.repository import add_maintenance, add_request, get_plan, list_plans, open_requests
+from scheduler.calendar import BAKU
+from scheduler.domain import Fleet, Network
 from scheduler.requests import Priority, VisitRequest
 
 request_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Visit requests from regional offices.")
@@ -87,21 +86,73 @@ def lock(
     place: Annotated[str | None, typer.Option("--place", help="One stop; without it, the whole vehicle-day.")] = None,
     unlock: Annotated[bool, typer.Option("--unlock", help="Remove the lock instead.")] = False,
 ) -> None:
-    """Lock (or unlock) stops of a stored plan; `sefer reoptimize` keeps locked stops."""
+    """Lock (or unlock) stops of a stored plan, each a new version (a published plan: a new draft plan);
+    `sefer reoptimize` keeps locked stops."""
     when = parse_date(day, "--date")
-    count = in_session(
-        lambda s: set_locked(s, plan_id=plan_id, vehicle_id=vehicle, day=when, place_id=place, locked=not unlock)
-    )
-    if count == 0:
-        raise fail(f"plan {plan_id} has no stop of {vehicle} on {when}" + (f" at {place}" if place else ""))
-    typer.echo(f"{'unlocked' if unlock else 'locked'} {count} stop(s)")
+
+    def run(sessions: sessionmaker[Session], network: Network, fleet: Fleet) -> tuple[int, int, int]:
+        with sessions() as session:
+            plan, state = stored_plan(session, plan_id=plan_id)
+        stops = [s for s in plan.stops if s.vehicle_id == vehicle and s.date == when and place in (None, s.place_id)]
+        if not stops:
+            raise UnknownStop(f"plan {plan_id} has no stop of {vehicle} on {when}" + (f" at {place}" if place else ""))
+        target, version = plan_id, state.version
+        for stop in stops:
+            edit = StopEdit(vehicle, when, stop.place_id, "unlock" if unlock else "lock")
+            outcome = edit_stop(
+                sessions=sessions, network=network, fleet=fleet, plan_id=target, version=version, edit=edit
+            )
+            target, version = outcome.plan_id or target, outcome.version
+        return len(stops), target, version
+
+    count, target, version = with_store(run)
+    where = f"plan {target}" + (f" (a new draft of published plan {plan_id})" if target != plan_id else "")
+    typer.echo(f"{'unlocked' if unlock else 'locked'} {count} stop(s) in {where}, version {version}")
 
 
-def publish(plan_id: Annotated[int, typer.Argument(help="Stored plan id.")]) -> None:
-    """Publish a plan: its stops become visit history and the requests it serves become scheduled."""
-    if not in_session(lambda s: publish_plan(s, plan_id=plan_id)):
-        raise fail(f"no plan {plan_id}")
-    typer.echo(f"plan {plan_id} published")
+def publish(
+    plan_id: Annotated[int, typer.Argument(help="Stored plan id.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Publish although a newer plan of the week is published (go back).")
+    ] = False,
+) -> None:
+    """Publish a plan (it supersedes the week's published plan): its stops become visit history and the requests
+    it serves become scheduled. Refused when the validator finds violations, the week is over, or a newer plan of
+    the week is published (unless --force)."""
+
+    def run(sessions: sessionmaker[Session], network: Network, fleet: Fleet) -> int:
+        with sessions() as session:
+            _, state = stored_plan(session, plan_id=plan_id)
+        today = datetime.now(BAKU).date()
+        return publish_plan_use_case(
+            sessions=sessions,
+            network=network,
+            fleet=fleet,
+            plan_id=plan_id,
+            version=state.version,
+            today=today,
+            force=force,
+        ).version
+
+    version = with_store(run)
+    typer.echo(f"plan {plan_id} published (version {version})")
+
+
+plans_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Stored plans.")
+
+
+@plans_app.command("list")
+def plans_list(
+    week: Annotated[str | None, typer.Option("--week", help="Only this week's plans (its Monday, YYYY-MM-DD).")] = None,
+) -> None:
+    """Stored plans, newest first: id, week, status, version, citizen-hours saved, warnings."""
+    week_start = parse_date(week, "--week") if week is not None else None
+    for state in in_session(lambda s: list_plans(s, week_start=week_start)):
+        hours = state.kpis.get("citizen_hours_saved", 0)
+        warnings = f"  ! {'; '.join(state.warnings)}" if state.warnings else ""
+        typer.echo(
+            f"{state.plan_id} {state.week_start} {state.status.value} v{state.version} {hours:,.0f} h saved{warnings}"
+        )
 
 
 def plan_exists(plan_id: int) -> bool:
@@ -110,6 +161,7 @@ def plan_exists(plan_id: int) -> bool:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(request_app, name="request")
+    app.add_typer(plans_app, name="plans")
     app.command()(maintenance)
     app.command()(lock)
     app.command()(publish)

@@ -18,6 +18,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.errors import Conflict, InvalidInput, NotFound, RefusedByRules
 from api.settings import get_settings
 from data.calendar import public_holidays
 from data.fleet_store import with_planner_edits
@@ -29,6 +30,7 @@ from data.repository import (
     open_requests,
     plan_state,
     publish_plan,
+    published_plan_of_week,
     replace_plan_routes,
     save_plan,
     set_locked,
@@ -70,7 +72,7 @@ def checking_params() -> PlanningParams:
     return PlanningParams(granularity=get_settings().granularity)
 
 
-class UnknownPlan(LookupError):
+class UnknownPlan(NotFound):
     """No stored plan has that id."""
 
 
@@ -106,9 +108,8 @@ def plan_and_store(
     ``on_stored(session, plan_id)`` runs inside the transaction that stores the plan: a background job records
     its success there, and by raising it rolls the plan back (the job was cancelled meanwhile).
     """
-    params = replace(
-        checking_params(), time_limit_s=time_limit_s, granularity=granularity or checking_params().granularity
-    )
+    configured = checking_params()
+    params = replace(configured, time_limit_s=time_limit_s, granularity=granularity or configured.granularity)
     with sessions.begin() as session:
         sync_reference(session, network=network, fleet=fleet)
         previous = None
@@ -142,7 +143,7 @@ def plan_and_store(
 # --- hand edits and publishing ---
 
 
-class StaleVersion(Exception):
+class StaleVersion(Conflict):
     """The plan changed since the caller read it (409)."""
 
     def __init__(self, plan_id: int, current: int, sent: int) -> None:
@@ -150,28 +151,46 @@ class StaleVersion(Exception):
         self.current = current
 
 
-class UnknownStop(LookupError):
+class UnknownStop(NotFound):
     """The plan has no stop of that vehicle on that date at that place (404)."""
 
 
-class EditRefused(ValueError):
+class EditRefused(Conflict):
     """An edit that cannot be applied as asked, e.g. moving a locked stop (409)."""
 
 
-class BadEdit(ValueError):
+class BadEdit(InvalidInput):
     """An edit naming something outside the plan: a vehicle it does not have, a date outside its week (422)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
-
-class PlanBreaksRules(Exception):
+class PlanBreaksRules(RefusedByRules):
     """The validator finds violations, so the plan cannot be published (409)."""
 
     def __init__(self, plan_id: int, violations: tuple[Violation, ...]) -> None:
-        super().__init__(f"plan {plan_id} breaks {len(violations)} rule(s) and cannot be published")
-        self.violations = violations
+        super().__init__(f"plan {plan_id} breaks {len(violations)} rule(s) and cannot be published", violations)
+
+
+class PublishRefused(Conflict):
+    """A lifecycle rule refuses the publication: the week is over, or a newer plan of the week is published."""
+
+
+class PastWeek(InvalidInput):
+    """A week that has ended cannot be planned."""
+
+    def __init__(self, week_start: date, today: date) -> None:
+        super().__init__(
+            "week_start", f"week_start: the week of {week_start} ended before {today}; plan a current week"
+        )
+
+
+def week_is_over(week_start: date, today: date) -> bool:
+    return week_start + timedelta(days=7) <= today
+
+
+def check_week_open(week_start: date, today: date) -> None:
+    """A new plan is for a current or coming week (the CLI and ``POST /plans`` ask before a solve is queued)."""
+    if week_is_over(week_start, today):
+        raise PastWeek(week_start, today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +210,9 @@ class EditOutcome:
     version: int
     violations: tuple[Violation, ...]
     """What the validator finds in the edited plan (it is stored all the same; publishing waits for none)."""
+    plan_id: int | None = None
+    """The plan the edit was stored in: the plan itself while a draft, a new draft when it was published (the
+    public keeps seeing the published plan until the draft is published)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,12 +261,13 @@ def edit_stop(
     edit: StopEdit,
 ) -> EditOutcome:
     """Lock, unlock or move one stop of stored plan ``plan_id`` read at ``version``; store it as ``version + 1``
-    and report what the validator finds in the edited plan.
+    (a published or superseded plan: as a new draft plan, leaving it untouched) and report what the validator
+    finds in the edited plan.
 
     The version is checked again in the storing transaction, so of two planners editing the same version one
     wins and the other gets ``StaleVersion``.
     """
-    plan, _ = _current(sessions, plan_id, version)
+    plan, state = _current(sessions, plan_id, version)
     key = (edit.vehicle_id, edit.date, edit.place_id)
     if not any((s.vehicle_id, s.date, s.place_id) == key for s in plan.stops):
         raise UnknownStop(f"plan {plan_id} has no stop of {edit.vehicle_id} on {edit.date} at {edit.place_id}")
@@ -269,6 +292,11 @@ def edit_stop(
             inputs, network=network, travel=travel, params=checking_params(), locks=locks_from_plan(edited)
         )
     violations = validate(edited, problem=problem, network=network)
+    if state.published:
+        with sessions.begin() as session:
+            _commit_version(session, plan_id, version)  # the edit is refused if someone else changed it meanwhile
+            draft = save_plan(session, plan=edited)
+        return EditOutcome(1, violations, draft)
     with sessions.begin() as session:
         new_version = _commit_version(session, plan_id, version)
         if edit.action == "move":
@@ -282,7 +310,7 @@ def edit_stop(
                 place_id=edit.place_id,
                 locked=edit.action == "lock",
             )
-    return EditOutcome(new_version, violations)
+    return EditOutcome(new_version, violations, plan_id)
 
 
 def check_plan(*, sessions: sessionmaker[Session], network: Network, fleet: Fleet, plan: Plan) -> tuple[Violation, ...]:
@@ -296,11 +324,27 @@ def check_plan(*, sessions: sessionmaker[Session], network: Network, fleet: Flee
 
 
 def publish(
-    *, sessions: sessionmaker[Session], network: Network, fleet: Fleet, plan_id: int, version: int
+    *,
+    sessions: sessionmaker[Session],
+    network: Network,
+    fleet: Fleet,
+    plan_id: int,
+    version: int,
+    today: date,
+    force: bool = False,
 ) -> Published:
-    """Publish plan ``plan_id`` read at ``version`` (its requests become scheduled or declined) unless the
-    validator finds a violation; publishing raises the version too."""
+    """Publish plan ``plan_id`` read at ``version``: it supersedes the week's published plan, its requests become
+    scheduled or declined, and the version rises. Refused when the validator finds a violation, when the week is
+    over, or when the plan is older than the week's published plan (unless ``force``: going back on purpose)."""
     plan, _ = _current(sessions, plan_id, version)
+    if week_is_over(plan.week_start, today):
+        raise PublishRefused(f"plan {plan_id} is for the week of {plan.week_start}, which is over")
+    with sessions() as session:
+        current = published_plan_of_week(session, week_start=plan.week_start)
+    if current is not None and current > plan_id and not force:
+        raise PublishRefused(
+            f"plan {plan_id} is older than plan {current}, the week's published plan; publish it with force to go back"
+        )
     violations = check_plan(sessions=sessions, network=network, fleet=fleet, plan=plan)
     if violations:
         raise PlanBreaksRules(plan_id, violations)

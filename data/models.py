@@ -146,6 +146,10 @@ class PlanRow(Base):
     """Raised by every edit; an edit or publish naming an older version is refused (409)."""
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """Set when a planner publishes the plan; published plans make the visit history."""
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Set when another plan of the same week is published after this one: the public no longer sees it."""
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+    """What a planner must look at, e.g. a request cancelled after this plan scheduled it."""
     unserved: Mapped[list[Any]] = mapped_column(JSON, default=list)
     """Unserved requests: ``{"request_id", "reason", "message", "displaced_by"}`` objects."""
     due_missed: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, delete, func, select, text, update
@@ -405,9 +406,20 @@ def latest_plan_id(session: Session) -> int | None:
 
 
 def public_plan_id(session: Session) -> int | None:
-    """The plan the public sees: the latest published one, or the latest plan while none has been published."""
-    published = session.scalar(select(func.max(PlanRow.id)).where(PlanRow.published_at.is_not(None)))
-    return published if published is not None else latest_plan_id(session)
+    """The plan the public sees: the latest published plan that no later publication of its week superseded;
+    None while nothing is published (a draft is never public)."""
+    return session.scalar(
+        select(func.max(PlanRow.id)).where(PlanRow.published_at.is_not(None), PlanRow.superseded_at.is_(None))
+    )
+
+
+def published_plan_of_week(session: Session, *, week_start: date) -> int | None:
+    """The week's one published plan (not superseded), if any."""
+    return session.scalar(
+        select(func.max(PlanRow.id)).where(
+            PlanRow.week_start == week_start, PlanRow.published_at.is_not(None), PlanRow.superseded_at.is_(None)
+        )
+    )
 
 
 def upcoming_stops(session: Session, *, plan_id: int, from_date: date) -> list[Stop]:
@@ -421,15 +433,28 @@ def upcoming_stops(session: Session, *, plan_id: int, from_date: date) -> list[S
 
 
 def publish_plan(session: Session, *, plan_id: int) -> bool:
-    """Mark the plan published (its stops join the visit history) and its served requests scheduled.
+    """Mark the plan published (its stops join the visit history), the week's previously published plan
+    superseded, and the requests it serves scheduled (those it leaves out declined).
 
-    False when there is no such plan. Publishing twice keeps the first time.
+    False when there is no such plan. Publishing twice keeps the first time. The rules of when a plan may be
+    published are the use case's (``api.planning.publish``), not this function's.
     """
     row = session.get(PlanRow, plan_id)
     if row is None:
         return False
+    now = datetime.now(UTC)
+    for other in session.scalars(
+        select(PlanRow).where(
+            PlanRow.week_start == row.week_start,
+            PlanRow.id != plan_id,
+            PlanRow.published_at.is_not(None),
+            PlanRow.superseded_at.is_(None),
+        )
+    ):
+        other.superseded_at = now
+    row.superseded_at = None
     if row.published_at is None:
-        row.published_at = datetime.now(UTC)
+        row.published_at = now
     served = {
         rid for stop in session.scalars(select(StopRow).where(StopRow.plan_id == plan_id)) for rid in stop.request_ids
     }
@@ -443,12 +468,15 @@ def publish_plan(session: Session, *, plan_id: int) -> bool:
 
 
 def visit_history(session: Session, *, before: date, weeks: int) -> list[VisitRecord]:
-    """Stops of published plans in the ``weeks`` weeks before ``before``: for each week, its latest published plan."""
+    """Stops of published plans in the ``weeks`` weeks before ``before``: for each week, its published plan."""
     start = before - dt.timedelta(weeks=weeks)
     latest: dict[date, int] = {}
     for row in session.scalars(
         select(PlanRow).where(
-            PlanRow.published_at.is_not(None), PlanRow.week_start >= start, PlanRow.week_start < before
+            PlanRow.published_at.is_not(None),
+            PlanRow.superseded_at.is_(None),
+            PlanRow.week_start >= start,
+            PlanRow.week_start < before,
         )
     ):
         latest[row.week_start] = max(latest.get(row.week_start, 0), row.id)
@@ -571,24 +599,61 @@ def principal_by_token(session: Session, *, token_sha256: str) -> StoredPrincipa
 # --- plan versions (optimistic concurrency for hand edits and publishing) ---
 
 
+class PlanStatus(StrEnum):
+    """Where a plan is in its life: a draft until published; superseded once another plan of its week is."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class PlanState:
     plan_id: int
     week_start: dt.date
     version: int
     published_at: datetime | None
+    superseded_at: datetime | None = None
+    created_at: datetime | None = None
+    warnings: tuple[str, ...] = ()
+    kpis: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def published(self) -> bool:
         return self.published_at is not None
 
+    @property
+    def status(self) -> PlanStatus:
+        if self.superseded_at is not None:
+            return PlanStatus.SUPERSEDED
+        return PlanStatus.PUBLISHED if self.published_at is not None else PlanStatus.DRAFT
+
+
+def _state(row: PlanRow) -> PlanState:
+    return PlanState(
+        row.id,
+        row.week_start,
+        row.version,
+        row.published_at,
+        row.superseded_at,
+        row.created_at,
+        tuple(row.warnings or ()),
+        dict(row.kpis or {}),
+    )
+
 
 def plan_state(session: Session, *, plan_id: int) -> PlanState | None:
     """The plan's version and publication, or None when there is no such plan."""
     row = session.get(PlanRow, plan_id, populate_existing=True)
-    if row is None:
-        return None
-    return PlanState(row.id, row.week_start, row.version, row.published_at)
+    return None if row is None else _state(row)
+
+
+def list_plans(session: Session, *, week_start: date | None = None) -> list[PlanState]:
+    """Every stored plan (of one week when given), newest first."""
+    query = select(PlanRow).order_by(PlanRow.id.desc())
+    if week_start is not None:
+        query = query.where(PlanRow.week_start == week_start)
+    return [_state(row) for row in session.scalars(query)]
 
 
 def bump_plan_version(session: Session, *, plan_id: int, expected: int) -> int | None:

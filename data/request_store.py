@@ -232,7 +232,8 @@ def update_request(session: Session, *, request_id: str, request: NewRequest) ->
 def cancel_request(session: Session, *, request_id: str) -> StoredRequest:
     """Cancel a request (the planner no longer considers it); cancelling twice changes nothing.
 
-    Raises ``KeyError`` for an unknown id and :class:`RequestStateError` for a request already ``done``.
+    A request cancelled after it was scheduled flags the published plan that serves it. Raises ``KeyError`` for
+    an unknown id and :class:`RequestStateError` for a request already ``done``.
     """
     row = session.get(VisitRequestRow, request_id)
     if row is None:
@@ -241,9 +242,31 @@ def cancel_request(session: Session, *, request_id: str) -> StoredRequest:
         return _stored(row)
     if row.status not in CANCELLABLE:
         raise RequestStateError(f"request {request_id} is {row.status}; it can no longer be cancelled")
+    was_scheduled = row.status == "scheduled"
     row.status = "cancelled"
+    if was_scheduled:
+        _flag_published_plans(session, request_id)
     session.flush()
     return _stored(row)
+
+
+def _flag_published_plans(session: Session, request_id: str) -> None:
+    """A request cancelled after a published plan scheduled it: that plan keeps the stop, and says so to the
+    planner (``warnings``, shown by ``GET /plans`` and ``sefer plans list``) until it is re-planned."""
+    query = (
+        select(StopRow, PlanRow)
+        .join(PlanRow, PlanRow.id == StopRow.plan_id)
+        .where(PlanRow.published_at.is_not(None), PlanRow.superseded_at.is_(None))
+    )
+    for stop, plan in session.execute(query):
+        if request_id not in (stop.request_ids or ()):
+            continue
+        warning = (
+            f"request {request_id} was cancelled after it was scheduled: {stop.vehicle_id} on {stop.date} at "
+            f"{stop.place_id} still serves it; edit or re-optimise the plan"
+        )
+        if warning not in (plan.warnings or []):
+            plan.warnings = [*(plan.warnings or []), warning]
 
 
 def _visit(stop: StopRow) -> dict[str, Any]:

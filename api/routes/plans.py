@@ -6,20 +6,22 @@ Every endpoint needs a planner's or an admin's token. Edits and publishing name 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Request, Response, status
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import PlannerDep
-from api.deps import NetworkDep, SessionDep, SettingsDep
+from api.deps import NetworkDep, SessionDep, SettingsDep, TodayDep
 from api.jobs import JobKind, RunnerDep
 from api.plan_schemas import (
     Conflict,
     JobPublic,
     PlanId,
     PlanJobCreate,
+    PlanSummary,
     PublishRequest,
     PublishResult,
     ReoptimizeCreate,
@@ -28,13 +30,9 @@ from api.plan_schemas import (
     ViolationPublic,
 )
 from api.planning import (
-    BadEdit,
-    EditRefused,
-    PlanBreaksRules,
-    StaleVersion,
     StopEdit,
     UnknownPlan,
-    UnknownStop,
+    check_week_open,
     checking_params,
     edit_stop,
     publish,
@@ -42,7 +40,7 @@ from api.planning import (
     travel_model,
     week_inputs,
 )
-from data.repository import get_plan
+from data.repository import get_plan, list_plans
 from maps.plan_map import render_plan_map
 from scheduler.domain import Fleet
 from scheduler.pipeline import week_problem
@@ -84,13 +82,41 @@ def _accepted(job: JobPublic, response: Response) -> JobPublic:
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, responses=_AUTH)
-def create_plan(body: PlanJobCreate, response: Response, runner: RunnerDep, _: PlannerDep) -> JobPublic:
+def create_plan(
+    body: PlanJobCreate, response: Response, runner: RunnerDep, today: TodayDep, _: PlannerDep
+) -> JobPublic:
     """Plan the week starting on ``week_start`` in the background: answers at once with the job (202,
-    ``Location: /jobs/{id}``); the job's ``plan_id`` names the stored plan once it succeeded."""
+    ``Location: /jobs/{id}``); the job's ``plan_id`` names the stored plan once it succeeded. A week that is
+    over is refused (422)."""
+    check_week_open(body.week_start, today)
     job = runner.submit(
         kind=JobKind.PLAN, params={"week_start": body.week_start.isoformat(), "time_limit_s": body.time_limit_s}
     )
     return _accepted(JobPublic.of(job), response)
+
+
+@router.get("", responses=_AUTH)
+def list_stored_plans(
+    session: SessionDep,
+    _: PlannerDep,
+    week: Annotated[dt.date | None, Query(description="Only the plans of the week starting on this Monday.")] = None,
+) -> list[PlanSummary]:
+    """Every stored plan, newest first (of one week with ``week=YYYY-MM-DD``): draft, published or superseded,
+    with its version, KPIs and the warnings a planner must look at."""
+    return [
+        PlanSummary(
+            id=s.plan_id,
+            week_start=s.week_start,
+            status=s.status.value,
+            version=s.version,
+            created_at=s.created_at,
+            published_at=s.published_at,
+            superseded_at=s.superseded_at,
+            warnings=list(s.warnings),
+            kpis=s.kpis,
+        )
+        for s in list_plans(session, week_start=week)
+    ]
 
 
 @router.get("/{plan_id}", responses=_NOT_FOUND)
@@ -130,23 +156,19 @@ def edit_plan_stop(
     and redraws the legs of the routes it leaves and joins. The edit is stored as the next version, and the answer
     lists what the independent validator finds in the edited plan (a plan with violations cannot be published)."""
     edit = StopEdit(body.vehicle_id, body.date, body.place_id, body.action, body.to_vehicle_id, body.to_date)
-    try:
-        outcome = edit_stop(
-            sessions=_sessions(request),
-            network=network,
-            fleet=_fleet(request),
-            plan_id=plan_id,
-            version=body.version,
-            edit=edit,
-        )
-    except (UnknownPlan, UnknownStop) as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
-    except (StaleVersion, EditRefused) as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
-    except BadEdit as exc:
-        detail = [{"type": "value_error", "loc": ["body", exc.field], "msg": str(exc), "input": None}]
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail) from None
-    return StopEditResult(version=outcome.version, violations=[ViolationPublic.of(v) for v in outcome.violations])
+    outcome = edit_stop(
+        sessions=_sessions(request),
+        network=network,
+        fleet=_fleet(request),
+        plan_id=plan_id,
+        version=body.version,
+        edit=edit,
+    )
+    return StopEditResult(
+        version=outcome.version,
+        violations=[ViolationPublic.of(v) for v in outcome.violations],
+        plan_id=outcome.plan_id,
+    )
 
 
 @router.post("/{plan_id}/reoptimize", status_code=status.HTTP_202_ACCEPTED, responses=_NOT_FOUND)
@@ -171,20 +193,19 @@ def reoptimize_plan(
 
 @router.post("/{plan_id}/publish", responses=_CONFLICT)
 def publish_stored_plan(
-    plan_id: PlanId, body: PublishRequest, request: Request, network: NetworkDep, _: PlannerDep
+    plan_id: PlanId, body: PublishRequest, request: Request, network: NetworkDep, today: TodayDep, _: PlannerDep
 ) -> PublishResult:
-    """Publish the plan at ``version``: its stops become the visit history, the requests it serves become
-    ``scheduled`` and those it leaves out ``declined``. Refused (409) when the plan changed since, or when the
-    validator finds violations (listed in the answer)."""
-    try:
-        done = publish(
-            sessions=_sessions(request), network=network, fleet=_fleet(request), plan_id=plan_id, version=body.version
-        )
-    except UnknownPlan as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
-    except StaleVersion as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
-    except PlanBreaksRules as exc:
-        detail = {"message": str(exc), "violations": [ViolationPublic.of(v).model_dump() for v in exc.violations]}
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=detail) from None
+    """Publish the plan at ``version``: it supersedes the week's published plan, its stops become the visit
+    history, the requests it serves become ``scheduled`` and those it leaves out ``declined``. Refused (409) when
+    the plan changed since, when the validator finds violations (listed in the answer), when its week is over, or
+    when it is older than the week's published plan (unless ``force``)."""
+    done = publish(
+        sessions=_sessions(request),
+        network=network,
+        fleet=_fleet(request),
+        plan_id=plan_id,
+        version=body.version,
+        today=today,
+        force=body.force,
+    )
     return PublishResult(plan_id=plan_id, version=done.version, published=True, published_at=done.published_at)

@@ -14,7 +14,7 @@ from api.app import create_app
 from api.deps import get_today
 from api.settings import Settings, get_settings
 from data.db import DatabaseUnavailable
-from data.repository import save_plan
+from data.repository import publish_plan, save_plan
 from scheduler.domain import Network
 from scheduler.plan import Plan, plan_to_dict
 from tests.api.apps import app_on
@@ -28,6 +28,15 @@ def _save(app: FastAPI, plan: Plan) -> int:
     factory: sessionmaker[Session] = app.state.session_factory
     with factory.begin() as session:
         return save_plan(session, plan=plan)
+
+
+def _publish(app: FastAPI, plan: Plan) -> int:
+    """Store and publish ``plan`` (the repository's step; the use case's rules are tested with the lifecycle)."""
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory.begin() as session:
+        plan_id = save_plan(session, plan=plan)
+        publish_plan(session, plan_id=plan_id)
+    return plan_id
 
 
 def _plan(app: FastAPI) -> Plan:
@@ -106,17 +115,21 @@ def test_plan_map_is_a_leaflet_page(app: FastAPI, client: TestClient) -> None:
     assert client.get("/plans/999/map").status_code == 404
 
 
-def test_public_stops_are_empty_without_a_plan(client: TestClient) -> None:
-    """/public/stops is an empty list while no plan is stored."""
+def test_public_stops_are_empty_without_a_published_plan(app: FastAPI, client: TestClient) -> None:
+    """/public/stops is an empty list while no plan is stored, and while the only plan is a draft."""
     response = client.get("/public/stops")
     assert response.status_code == 200
     assert response.json() == []
+    plan = _plan(app)
+    _save(app, plan)
+    app.dependency_overrides[get_today] = lambda: plan.week_start
+    assert client.get("/public/stops").json() == []
 
 
 def test_public_stops_show_upcoming_stops_without_internal_figures(app: FastAPI, client: TestClient) -> None:
-    """/public/stops lists the latest plan's stops from today on, with names, and hides expected_citizens."""
+    """/public/stops lists the published plan's stops from today on, with names, and hides expected_citizens."""
     plan = _plan(app)
-    _save(app, plan)
+    _publish(app, plan)
     monday, tuesday = plan.service_dates
     app.dependency_overrides[get_today] = lambda: tuesday
     stops = client.get("/public/stops").json()
@@ -141,11 +154,12 @@ def test_public_stops_show_upcoming_stops_without_internal_figures(app: FastAPI,
     assert client.get("/public/stops").json() == []
 
 
-def test_public_stops_follow_the_latest_plan(app: FastAPI, client: TestClient) -> None:
-    """Only the newest plan's stops are public; an older plan's are not mixed in."""
+def test_public_stops_follow_the_published_plan(app: FastAPI, client: TestClient) -> None:
+    """Only the week's published plan's stops are public: a newer publication supersedes the older one, whose
+    stops are not mixed in."""
     plan = _plan(app)
-    _save(app, plan)
-    _save(app, dataclasses.replace(plan, routes=plan.routes[:1]))
+    _publish(app, plan)
+    _publish(app, dataclasses.replace(plan, routes=plan.routes[:1]))
     app.dependency_overrides[get_today] = lambda: plan.week_start
     assert {s["vehicle_id"] for s in client.get("/public/stops").json()} == {"TEST-BUS-1"}
 

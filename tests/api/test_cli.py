@@ -67,7 +67,8 @@ def test_demo_plans_a_valid_week_for_the_whole_fleet(
 
 @pytest.mark.slow
 def test_serve_answers_with_the_demo_plan_over_http(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
-    """`sefer serve` (a real uvicorn process) serves the stored plan's JSON and map and the public stops."""
+    """`sefer serve` (a real uvicorn process) serves the stored plan's JSON and map, and the public stops once
+    `sefer publish` published it."""
     folder, result = demo_run
     assert result.returncode == 0, result.stderr
     written = json.loads((folder / "out" / "plan.json").read_text(encoding="utf-8"))
@@ -93,8 +94,11 @@ def test_serve_answers_with_the_demo_plan_over_http(demo_run: tuple[Path, subpro
             written.pop(key)
         assert served == {**written, "version": 1, "published": False}
         assert "leaflet" in _get(f"{base}/plans/1/map", auth).lower()
+        assert json.loads(_get(f"{base}/public/stops")) == [], "a draft is never public"
+        published = run_sefer("publish", "1", cwd=folder)
+        assert published.returncode == 0, published.stderr
         public = json.loads(_get(f"{base}/public/stops"))
-        assert public, "the demo plans next week, so its stops are upcoming"
+        assert public, "the demo plans next week, so its published stops are upcoming"
         assert all("expected_citizens" not in stop for stop in public)
     finally:
         server.terminate()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Role
+from api.deps import get_today
 from api.jobs import RESTART_MESSAGE, SHUTDOWN_MESSAGE, JobRunner, WorkOrder
 from data.job_store import create_job, start_job
 from data.repository import latest_plan_id
@@ -24,6 +26,14 @@ from tests.api.apps import app_on
 from tests.api.tokens import make_token
 
 WEEK = "2026-11-23"
+
+
+@pytest.fixture(autouse=True)
+def _the_week_is_still_to_come(app: FastAPI) -> None:
+    """Today is the Friday before WEEK: POST /plans refuses a week that is over."""
+    app.dependency_overrides[get_today] = lambda: date(2026, 11, 20)
+
+
 """A Monday with no public holiday in its week."""
 DEADLINE_S = 120.0
 """Generous: the machine is shared, and a real job spawns an interpreter and builds the week before solving."""
@@ -203,13 +213,13 @@ def test_a_job_past_its_deadline_is_killed_and_failed(app: FastAPI, client: Test
 
 def test_shutdown_fails_running_jobs(database_url: str) -> None:
     """Stopping the app kills a running worker and fails its job ("interrupted by a server shutdown")."""
-    app = app_on(database_url)
+    app = app_on(database_url, date(2026, 11, 20))
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {make_token(app, Role.PLANNER)}"
         _runner(app).work = sleeping_worker
         job = client.post("/plans", json={"week_start": WEEK, "time_limit_s": 60}).json()
         _poll(client, job["id"], {"running"})
-    restarted = app_on(database_url)
+    restarted = app_on(database_url, date(2026, 11, 20))
     with TestClient(restarted) as client:
         client.headers["Authorization"] = f"Bearer {make_token(restarted, Role.PLANNER)}"
         final = client.get(f"/jobs/{job['id']}").json()
@@ -218,14 +228,14 @@ def test_shutdown_fails_running_jobs(database_url: str) -> None:
 
 def test_start_up_fails_jobs_a_previous_server_left_unfinished(database_url: str) -> None:
     """Jobs left queued or running (the server died) are failed at the next start-up, finished ones untouched."""
-    app = app_on(database_url)
+    app = app_on(database_url, date(2026, 11, 20))
     with TestClient(app):
         factory: sessionmaker[Session] = app.state.session_factory
         with factory.begin() as session:
             queued = create_job(session, kind="plan", params={"week_start": WEEK, "time_limit_s": 5}).id
             running = create_job(session, kind="plan", params={"week_start": WEEK, "time_limit_s": 5}).id
             assert start_job(session, job_id=running)
-    restarted = app_on(database_url)
+    restarted = app_on(database_url, date(2026, 11, 20))
     with TestClient(restarted) as client:
         client.headers["Authorization"] = f"Bearer {make_token(restarted, Role.PLANNER)}"
         for job_id in (queued, running):

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Role
+from api.deps import get_today
 from api.planning import PlanningParams, week_inputs
 from data.repository import get_plan, save_plan
 from routing.travel import GraphTravelModel
@@ -72,11 +73,36 @@ def _valid_plan(app: FastAPI) -> Plan:
     return plan
 
 
+FRIDAY_BEFORE = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _today_is_the_friday_before(app: FastAPI) -> None:
+    """The week of the hand-made plan is the coming week: publishing it is allowed."""
+    app.dependency_overrides[get_today] = lambda: FRIDAY_BEFORE
+
+
 @pytest.fixture
 def plan_id(app: FastAPI, client: TestClient) -> int:
     """The hand-made valid plan, stored (version 1, not published)."""
     with _sessions(app).begin() as session:
         return save_plan(session, plan=_valid_plan(app))
+
+
+def _another_draft(app: FastAPI) -> int:
+    """A second valid plan of the same week, stored after the first."""
+    with _sessions(app).begin() as session:
+        return save_plan(session, plan=_valid_plan(app))
+
+
+def _status(client: TestClient, plan_id: int) -> str:
+    listed = {p["id"]: p for p in client.get("/plans").json()}
+    status: str = listed[plan_id]["status"]
+    return status
+
+
+def _public_vehicle_days(client: TestClient) -> set[tuple[str, str]]:
+    return {(s["vehicle_id"], s["date"]) for s in client.get("/public/stops").json()}
 
 
 def _stop(body: dict[str, Any], vehicle_id: str, day: str, place_id: str) -> dict[str, Any]:
@@ -102,14 +128,14 @@ def test_lock_and_unlock_round_trip(client: TestClient, plan_id: int) -> None:
     validator finds nothing in either."""
     locked = client.patch(f"/plans/{plan_id}/stops", json=_edit("lock", "BUS-01", "2026-11-24", "AZ-OGU", 1))
     assert locked.status_code == 200
-    assert locked.json() == {"version": 2, "violations": []}
+    assert locked.json() == {"version": 2, "violations": [], "plan_id": plan_id}
     body = client.get(f"/plans/{plan_id}").json()
     assert body["version"] == 2
     assert _stop(body, "BUS-01", "2026-11-24", "AZ-OGU")["locked"] is True
     assert _stop(body, "BUS-01", "2026-11-23", "AZ-QAB")["locked"] is False
 
     unlocked = client.patch(f"/plans/{plan_id}/stops", json=_edit("unlock", "BUS-01", "2026-11-24", "AZ-OGU", 2))
-    assert unlocked.json() == {"version": 3, "violations": []}
+    assert unlocked.json() == {"version": 3, "violations": [], "plan_id": plan_id}
     body = client.get(f"/plans/{plan_id}").json()
     assert body["version"] == 3
     assert _stop(body, "BUS-01", "2026-11-24", "AZ-OGU")["locked"] is False
@@ -139,7 +165,7 @@ def test_moving_a_stop_to_another_service_day_keeps_its_times_and_redraws_the_ro
     response = client.patch(
         f"/plans/{plan_id}/stops", json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 1, to_date="2026-11-25")
     )
-    assert response.json() == {"version": 2, "violations": []}
+    assert response.json() == {"version": 2, "violations": [], "plan_id": plan_id}
     body = client.get(f"/plans/{plan_id}").json()
     moved = _stop(body, "BUS-01", "2026-11-25", "AZ-OGU")
     hours = (original["arrive"][10:], original["depart"][10:])
@@ -194,7 +220,7 @@ def test_a_stop_moved_to_a_vehicle_without_a_route_gets_one(client: TestClient, 
     response = client.patch(
         f"/plans/{plan_id}/stops", json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 1, to_vehicle_id="BUS-02")
     )
-    assert response.json() == {"version": 2, "violations": []}
+    assert response.json() == {"version": 2, "violations": [], "plan_id": plan_id}
     legs = [g for g in client.get(f"/plans/{plan_id}").json()["legs"] if g["vehicle_id"] == "BUS-02"]
     assert [(g["from_site_id"], g["to_site_id"]) for g in legs] == [("AZ-SA", "AZ-OGU"), ("AZ-OGU", "AZ-SA")]
 
@@ -281,3 +307,100 @@ def test_lifecycle_endpoints_need_a_planner_token(app: FastAPI, client: TestClie
         assert client.request(method, url, json=body, headers={"Authorization": ""}).status_code == 401, url
         assert client.request(method, url, json=body, headers=office).status_code == 403, url
     assert client.get(f"/plans/{plan_id}").json()["version"] == 1
+
+
+def test_every_transition_of_the_plan_lifecycle(app: FastAPI, client: TestClient, plan_id: int) -> None:
+    """draft → published; a newer draft published supersedes it; the older one comes back only with force; the
+    public always shows the one published plan and never a draft."""
+    assert _status(client, plan_id) == "draft"
+    assert _public_vehicle_days(client) == set()  # nothing published: the public sees no draft
+    assert client.post(f"/plans/{plan_id}/publish", json={"version": 1}).status_code == 200
+    assert _status(client, plan_id) == "published"
+    shown = _public_vehicle_days(client)
+    assert shown
+
+    newer = _another_draft(app)
+    assert _status(client, newer) == "draft"
+    assert client.post(f"/plans/{newer}/publish", json={"version": 1}).status_code == 200
+    assert (_status(client, plan_id), _status(client, newer)) == ("superseded", "published")
+
+    back = client.post(f"/plans/{plan_id}/publish", json={"version": 2})
+    assert back.status_code == 409
+    assert f"older than plan {newer}" in back.json()["detail"]
+    assert _status(client, newer) == "published"
+    assert client.post(f"/plans/{plan_id}/publish", json={"version": 2, "force": True}).status_code == 200
+    assert (_status(client, plan_id), _status(client, newer)) == ("published", "superseded")
+    assert [p["id"] for p in client.get("/plans", params={"week": WEEK.isoformat()}).json()] == [newer, plan_id]
+    assert client.get("/plans", params={"week": "2026-11-30"}).json() == []
+
+
+def test_an_edit_of_a_published_plan_is_a_new_draft(app: FastAPI, client: TestClient, plan_id: int) -> None:
+    """Locking a stop of the published plan stores a new draft (version 1); the published plan and the public
+    page stay as they were until the draft is published."""
+    client.post(f"/plans/{plan_id}/publish", json={"version": 1})
+    before = client.get(f"/plans/{plan_id}").json()
+    shown = _public_vehicle_days(client)
+    edit = client.patch(f"/plans/{plan_id}/stops", json=_edit("lock", "BUS-01", "2026-11-24", "AZ-OGU", 2))
+    assert edit.status_code == 200
+    draft = edit.json()["plan_id"]
+    assert draft != plan_id and edit.json()["version"] == 1
+    assert _stop(client.get(f"/plans/{draft}").json(), "BUS-01", "2026-11-24", "AZ-OGU")["locked"] is True
+    after = client.get(f"/plans/{plan_id}").json()
+    assert {k: v for k, v in after.items() if k != "version"} == {k: v for k, v in before.items() if k != "version"}
+    assert _public_vehicle_days(client) == shown
+    assert (_status(client, plan_id), _status(client, draft)) == ("published", "draft")
+
+
+def test_a_week_that_is_over_is_neither_planned_nor_published(app: FastAPI, client: TestClient, plan_id: int) -> None:
+    """After the week ends, publishing its plan is 409 and planning it is 422 naming week_start."""
+    app.dependency_overrides[get_today] = lambda: date(2026, 11, 30)
+    refused = client.post(f"/plans/{plan_id}/publish", json={"version": 1})
+    assert refused.status_code == 409
+    assert "which is over" in refused.json()["detail"]
+    planned = client.post("/plans", json={"week_start": WEEK.isoformat(), "time_limit_s": 5})
+    assert planned.status_code == 422
+    assert planned.json()["detail"][0]["loc"] == ["body", "week_start"]
+    assert _status(client, plan_id) == "draft"
+
+
+def test_a_plan_with_violations_is_not_published(client: TestClient, plan_id: int) -> None:
+    """A move onto Saturday is stored as the next version with its violations; publishing it is 409 listing them,
+    and the plan stays a draft."""
+    moved = client.patch(
+        f"/plans/{plan_id}/stops", json=_edit("move", "BUS-01", "2026-11-24", "AZ-OGU", 1, to_date="2026-11-28")
+    )
+    assert moved.json()["violations"]
+    refused = client.post(f"/plans/{plan_id}/publish", json={"version": 2})
+    assert refused.status_code == 409
+    assert {v["code"] for v in refused.json()["detail"]["violations"]} >= {"not_a_service_day"}
+    assert _status(client, plan_id) == "draft"
+
+
+def test_a_request_cancelled_after_it_was_scheduled_flags_the_published_plan(app: FastAPI, client: TestClient) -> None:
+    """The published plan keeps the stop of a request cancelled after publication, and GET /plans warns the
+    planner about it instead of the plan silently breaking."""
+    body = {
+        "place_id": "AZ-OGU",
+        "window_start": "2026-11-24",
+        "window_end": "2026-11-24",
+        "expected_citizens": 30,
+        "services": ["passport"],
+        "priority": "normal",
+    }
+    request_id = client.post("/requests", json=body).json()["id"]
+    network: Network = app.state.network
+    fleet: Fleet = app.state.fleet
+    with _sessions(app)() as session:
+        inputs = week_inputs(session, fleet=fleet, week_start=WEEK, params=PlanningParams())
+    problem = week_problem(inputs, network=network, travel=GraphTravelModel(network))
+    asked = next(c for c in problem.candidates if request_id in c.request_ids and "BUS-01" in c.vehicle_ids)
+    solution = Solution((("BUS-01", (Visit(asked.id, TUESDAY_9),)),), 0, 0.0)
+    plan = build_plan(problem, solution, GraphTravelModel(network))
+    with _sessions(app).begin() as session:
+        plan_id = save_plan(session, plan=plan)
+    assert client.post(f"/plans/{plan_id}/publish", json={"version": 1}).status_code == 200
+    assert client.get(f"/requests/{request_id}").json()["status"] == "scheduled"
+    assert client.post(f"/requests/{request_id}/cancel").status_code == 200
+    listed = {p["id"]: p for p in client.get("/plans").json()}
+    assert len(listed[plan_id]["warnings"]) == 1
+    assert request_id in listed[plan_id]["warnings"][0]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from scheduler.calendar import BAKU, next_week_start
 from tests.api.test_cli import run_sefer
 
 
@@ -40,7 +42,7 @@ def test_request_is_recorded_and_listed(tmp_path: Path) -> None:
           "--services", "teleport"), "teleport"),
         (("maintenance", "BUS-99", "2026-11-24"), "BUS-99"),
         (("lock", "7", "--vehicle", "BUS-01", "--date", "2026-11-24"), "plan 7"),
-        (("publish", "7"), "no plan 7"),
+        (("publish", "7"), "plan 7 not found"),
         (("reoptimize", "7", "--time-limit", "1"), "no plan 7"),
     ],
 )  # fmt: skip
@@ -53,18 +55,25 @@ def test_bad_planner_input_is_one_line_and_exit_2(tmp_path: Path, args: tuple[st
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+WEEK = next_week_start(datetime.now(BAKU).date())
+"""The coming week: a week that is over can be neither planned nor published."""
+WEDNESDAY, SATURDAY, SUNDAY = ((WEEK + timedelta(days=n)).isoformat() for n in (2, 5, 6))
+
+
 @pytest.mark.slow
 def test_lock_publish_and_reoptimize_keep_locked_stops(tmp_path: Path) -> None:
     """Plan, lock a vehicle-day, publish, add a request, re-optimise: locked stops stay, the change count and the
     request's fate (served or a reason) are printed, and the new plan is valid."""
-    _ok("plan", "--week", "2026-11-23", "--time-limit", "6", cwd=tmp_path)
+    _ok("plan", "--week", WEEK.isoformat(), "--time-limit", "6", cwd=tmp_path)
     first = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
     stop = first["stops"][0]
     _ok("lock", "1", "--vehicle", stop["vehicle_id"], "--date", stop["date"], cwd=tmp_path)
-    _ok("maintenance", "BUS-05", "2026-11-25", cwd=tmp_path)
-    _ok("publish", "1", cwd=tmp_path)
+    _ok("publish", "1", cwd=tmp_path)  # before the maintenance day, which the published plan would now break
+    _ok("maintenance", "BUS-05", WEDNESDAY, cwd=tmp_path)
+    listed = _ok("plans", "list", cwd=tmp_path)
+    assert listed.startswith(f"1 {WEEK.isoformat()} published v")  # each lock and the publication raised it
     rid = _ok(
-        "request", "add", "--place", "AZ-QAB", "--from", "2026-11-28", "--to", "2026-11-29", "--citizens", "40",
+        "request", "add", "--place", "AZ-QAB", "--from", SATURDAY, "--to", SUNDAY, "--citizens", "40",
         cwd=tmp_path,
     )  # fmt: skip
     printed = _ok("reoptimize", "1", "--time-limit", "6", cwd=tmp_path)
@@ -75,5 +84,5 @@ def test_lock_publish_and_reoptimize_keep_locked_stops(tmp_path: Path) -> None:
     locked = [s for s in first["stops"] if s["vehicle_id"] == stop["vehicle_id"] and s["date"] == stop["date"]]
     kept = {(s["vehicle_id"], s["date"], s["place_id"]) for s in second["stops"] if s["locked"]}
     assert {(s["vehicle_id"], s["date"], s["place_id"]) for s in locked} <= kept
-    assert not [s for s in second["stops"] if s["vehicle_id"] == "BUS-05" and s["date"] == "2026-11-25"]
+    assert not [s for s in second["stops"] if s["vehicle_id"] == "BUS-05" and s["date"] == WEDNESDAY]
     assert second["unserved_requests"][0]["reason"] == "no_service_day"

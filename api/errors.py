@@ -1,0 +1,72 @@
+"""One tree of errors the use cases raise; HTTP (``api.app``) and the CLI (``api.cli_support``) each map it once.
+
+| kind | HTTP | CLI exit |
+|---|---|---|
+| ``NotFound`` | 404 | 2 |
+| ``InvalidInput`` (names the field) | 422 | 2 |
+| ``Conflict`` (state or version; ``RefusedByRules`` lists the violations) | 409 | 1 |
+| ``Unavailable`` | 503 | 1 |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from scheduler.validator import Violation
+
+
+class SeferError(Exception):
+    """Something a user asked for that cannot be done; the message says what and why, in one sentence."""
+
+    http_status = 400
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        """The JSON answer: ``{"detail": message}`` unless a kind says more."""
+        return {"detail": self.message}
+
+
+class NotFound(SeferError):
+    http_status = 404
+    exit_code = 2
+
+
+class InvalidInput(SeferError):
+    """Bad input in one field: 422 in FastAPI's own shape, so clients parse one format."""
+
+    http_status = 422
+    exit_code = 2
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": [{"type": "value_error", "loc": ["body", self.field], "msg": self.message, "input": None}]}
+
+
+class Conflict(SeferError):
+    """The state refuses it: another version, a published or superseded plan, a lifecycle rule."""
+
+    http_status = 409
+
+
+class RefusedByRules(Conflict):
+    """The validator finds violations in what would be stored or published."""
+
+    def __init__(self, message: str, violations: Sequence[Violation]) -> None:
+        super().__init__(message)
+        self.violations = tuple(violations)
+
+    def body(self) -> dict[str, Any]:
+        found = [{"code": v.code, "vehicle_id": v.vehicle_id, "message": v.message} for v in self.violations]
+        return {"detail": {"message": self.message, "violations": found}}
+
+
+class Unavailable(SeferError):
+    http_status = 503
