@@ -179,7 +179,7 @@ class Problem:
             least = math.ceil(window * self.rules.train_min_stop_share)
         else:
             least = self.rules.min_stop_min
-        return min(window, max(least, natural))
+        return max(least, natural)  # more than the window: the vehicle cannot serve it in a day
 
     def max_leg_min(self, kind: VehicleKind) -> int:
         """The longest single drive (bus) or run (train) between two stops."""

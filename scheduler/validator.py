@@ -213,8 +213,8 @@ def _travel(problem: Problem, kind: VehicleKind, origin: str, target: str) -> in
 
 
 def _check_demand(plan: Plan, problem: Problem) -> list[Violation]:
-    """No place is promised more citizens than its need for the week; a train stop at a station, more than the
-    need of the station's catchment the problem offered the train.
+    """No place is promised more citizens than its need for the week; no station more than the need of its
+    catchment the problem offered the train, with the requests and locked stops it may serve there.
 
     Locked stops and requests are part of their place's need (the problem cuts only what is left after them into
     visits), so they raise the ceiling only where together they exceed it, never on top of it."""
@@ -222,12 +222,12 @@ def _check_demand(plan: Plan, problem: Problem) -> list[Violation]:
     for d in problem.demand:
         background[d.place_id] += d.weekly_citizens
     claimed: dict[str, int] = defaultdict(int)
-    catchment: dict[str, int] = defaultdict(int)
+    catchment: dict[str, int] = defaultdict(int)  # per station: its pool, and the requests and locks it may serve
     for c in problem.candidates:
         if c.locked:
             claimed[c.place_id] += max(0, c.expected_citizens)
-        elif c.bus_site_id is None and c.train_site_id is not None and not c.request_ids:
-            catchment[c.train_site_id] += c.expected_citizens
+        if c.train_site_id is not None and (c.bus_site_id is None or c.locked or c.request_ids):
+            catchment[c.train_site_id] += max(0, c.expected_citizens)
     for r in problem.requests:
         claimed[r.place_id] += r.expected_citizens
     ceiling: dict[str, int] = defaultdict(int)
@@ -238,7 +238,7 @@ def _check_demand(plan: Plan, problem: Problem) -> list[Violation]:
     vehicles = {v.id: v for v in problem.vehicles}
     for stop in plan.stops:
         vehicle = vehicles.get(stop.vehicle_id)
-        if vehicle is not None and vehicle.kind is VehicleKind.TRAIN and not stop.request_ids and not stop.locked:
+        if vehicle is not None and vehicle.kind is VehicleKind.TRAIN:  # a stop may merge pool and request visits
             at_stations[stop.site_id] += stop.expected_citizens
         else:
             served[stop.place_id] += stop.expected_citizens
