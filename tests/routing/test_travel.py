@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -90,7 +92,8 @@ def test_speeds_must_be_positive() -> None:
 
 
 def test_mainland_connected_and_cut_off_from_nakhchivan(model: GraphTravelModel, network: Network) -> None:
-    """Every mainland place reaches every other by road, and no mainland place reaches a Nakhchivan AR place."""
+    """Every mainland place (settlements too) reaches every other by road, and no mainland place reaches a
+    Nakhchivan AR place."""
     ids = [s.id for s in model.sites(VehicleKind.BUS)]
     matrix = model.matrix(VehicleKind.BUS, ids)
     exclave = np.array([network.place(i).exclave for i in ids])
@@ -98,7 +101,16 @@ def test_mainland_connected_and_cut_off_from_nakhchivan(model: GraphTravelModel,
     assert (matrix.duration_min[same_side] >= 0).all()
     assert (matrix.duration_min[~same_side] == UNREACHABLE).all()
     assert (matrix.distance_m[~same_side] == UNREACHABLE).all()
-    assert exclave.sum() == 8
+    assert sum(1 for i in ids if network.place(i).exclave and not network.place(i).is_settlement) == 8
+
+
+def test_a_village_joins_its_unit_centre_by_a_rural_road(model: GraphTravelModel, network: Network) -> None:
+    """Horadiz reaches Füzuli's centre no slower than its own rural link (geodesic × 1.4 at 40 km/h) and no
+    faster than the straight line at that speed."""
+    village, centre = network.place("GN-148003"), network.place("AZ-FUZ")
+    km = geodesic_km((village.lat, village.lon), (centre.lat, centre.lon))
+    minutes = model.matrix(VehicleKind.BUS, [village.id, centre.id]).duration_min[0, 1]
+    assert km / 40 * 60 <= minutes <= math.ceil(km * 1.4 / 40 * 60)
 
 
 def test_matrix_diagonal_is_zero(model: GraphTravelModel) -> None:

@@ -16,7 +16,7 @@ from routing.optimizer import RoutingOptimizer
 from scheduler.assemble import build_plan
 from scheduler.domain import Fleet, Network
 from scheduler.pipeline import PlanningParams, PlanningResult, WeekInputs, plan_week
-from scheduler.plan import Plan
+from scheduler.plan import Overnight, Plan
 from scheduler.problem import HOME, Lock, Rules, Solution, Visit, km_between
 from scheduler.requests import Priority, Reason, VisitRequest
 from scheduler.stability import locks_from_plan
@@ -85,16 +85,26 @@ def test_with_no_night_away_every_night_of_every_vehicle_is_at_its_depot() -> No
     assert result.plan.stops
 
 
+def _nights_between_stops(result: PlanningResult, vehicle_id: str) -> list[Overnight]:
+    """The vehicle's nights between two service days on both of which it serves."""
+    days = {s.date for s in result.plan.route(vehicle_id).stops}
+    between = {evening for evening, morning in result.problem.nights() if evening in days and morning in days}
+    return [o for o in result.plan.route(vehicle_id).overnights if o.date in between]
+
+
 def test_dear_lodging_brings_a_bus_home_when_home_is_close() -> None:
-    """Only P1 (40 km from BUS-01's depot) needs visits. With the default lodging (30 km) a night in P1 is cheaper
-    than 80 km there and back, so the bus sleeps away; with lodging worth 200 km it drives home every night."""
+    """Only P1 (40 km from BUS-01's depot) needs visits (twelve of them: three bus-days). Between two days in P1,
+    with the default lodging (30 km) a night in P1 is cheaper than 80 km there and back, so the bus sleeps away;
+    with lodging worth 200 km it drives home every night."""
     network = tiny_week_network({"P1": 200_000})
     cheap = solve(network=network)
     dear = solve(network=network, rules=Rules(lodging_m=200_000))
     for result in (cheap, dear):
         assert result.violations == ()
         assert {s.place_id for s in result.plan.route("BUS-01").stops} == {"P1"}
-    assert not any(o.at_depot for o in cheap.plan.route("BUS-01").overnights)
+    between = _nights_between_stops(cheap, "BUS-01")
+    assert between and not any(o.at_depot for o in between)
+    assert _nights_between_stops(dear, "BUS-01")
     assert all(o.at_depot for o in dear.plan.route("BUS-01").overnights)
 
 
@@ -107,17 +117,34 @@ def _train_stops(result: PlanningResult, network: Network) -> list[tuple[str, st
     return out
 
 
+def _station_pools(result: PlanningResult) -> dict[str, int]:
+    """Citizens of the train's background visits per station."""
+    pools: dict[str, int] = defaultdict(int)
+    for c in result.problem.candidates:
+        if c.bus_site_id is None and c.train_site_id is not None and not c.request_ids:
+            pools[c.train_site_id] += c.expected_citizens
+    return dict(pools)
+
+
 def test_the_train_serves_only_places_within_its_catchment() -> None:
-    """With the default 25 km the train serves only the towns its stations stand in; widened to 50 km it also
-    serves towns 40 km from a station, never farther."""
+    """The train stops at stations, each stop in the station's own town. With the default 25 km a station's
+    visits carry the need of that town alone; widened to 50 km, also that of towns 40 km away (nearer no other
+    station), never more than the need within 50 km. Both weeks are valid."""
     network = tiny_network()
-    narrow = _train_stops(solve(), network)
+    narrow_result = solve()
     wide_result = solve(rules=Rules(train_catchment_km=50))
-    wide = _train_stops(wide_result, network)
-    assert wide_result.violations == ()
-    assert narrow and all(network.station(station).place_id == place for station, place, _ in narrow)
-    assert wide and all(km <= 50 for _, _, km in wide)
-    assert any(network.station(station).place_id != place for station, place, _ in wide)
+    need = {d.place_id: d.weekly_citizens for d in narrow_result.problem.demand}
+    for result in (narrow_result, wide_result):
+        assert result.violations == ()
+        stops = _train_stops(result, network)
+        assert stops and all(network.station(station).place_id == place for station, place, _ in stops)
+    narrow, wide = _station_pools(narrow_result), _station_pools(wide_result)
+    assert narrow["ST-2"] == need["P2"]  # 611: under the twelve half-days a station may offer
+    assert wide["ST-2"] > narrow["ST-2"]
+    for station, pool in wide.items():
+        st = network.station(station)
+        near = [p.id for p in network.places if km_between((st.lat, st.lon), (p.lat, p.lon)) <= 50]
+        assert pool <= sum(need.get(p, 0) for p in near)
 
 
 def test_a_lock_survives_re_optimisation_against_an_urgent_request() -> None:

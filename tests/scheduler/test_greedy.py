@@ -11,7 +11,7 @@ import pytest
 from scheduler.assemble import build_plan
 from scheduler.greedy import greedy_solution
 from scheduler.objective import plan_value, prize
-from scheduler.problem import HOME, CandidateVisit, Problem, Rules
+from scheduler.problem import HOME, CandidateVisit, Problem, Rules, Serving
 from scheduler.validator import validate
 from tests.fakes import LineTravel, tiny_network
 from tests.scheduler.test_problem import MONDAY, make_problem
@@ -26,13 +26,17 @@ def violations(problem: Problem) -> tuple[str, ...]:
 
 
 def test_greedy_week_is_valid_and_uses_every_vehicle() -> None:
-    """Default rules: no violation, every vehicle serves every day, the exclave bus stays in the exclave."""
+    """Default rules: no violation, BUS-01 and the train serve every day, the exclave bus every day X0's visits
+    last (at most twelve of 25 citizens: three bus-days) and stays in the exclave."""
     problem = make_problem()
     solution = greedy_solution(problem)
     plan = build_plan(problem, solution, TRAVEL)
     assert validate(plan, problem=problem, network=NETWORK) == ()
-    assert {s.vehicle_id for s in plan.stops} == {"BUS-01", "BUS-02", "TRAIN-01"}
-    assert plan.kpis.vehicle_days_used == 3 * len(problem.service_dates)
+    days = {vid: {s.date for s in plan.stops if s.vehicle_id == vid} for vid in ("BUS-01", "BUS-02", "TRAIN-01")}
+    assert days["BUS-01"] == days["TRAIN-01"] == set(problem.service_dates)
+    x0 = sum(c.expected_citizens for c in problem.candidates if c.place_id == "X0")
+    assert x0 == problem.rules.max_slots_per_place * problem.rules.slot_citizens == 300
+    assert len(days["BUS-02"]) == x0 // problem.vehicle("BUS-02").capacity_citizens_per_day == 3
     assert all((s.place_id == "X0") == (s.vehicle_id == "BUS-02") for s in plan.stops)
 
 
@@ -66,20 +70,35 @@ def test_greedy_serves_a_locked_stop_first() -> None:
     """A locked stop of BUS-01 at P5 on Thursday is in the greedy week, and the week is valid."""
     problem = make_problem()
     thursday = date(2026, 11, 26)
-    lock = CandidateVisit("P5@lock1", "P5", 0, 40, "P5", None, ("BUS-01",), dates=(thursday,), locked=True)
+    spared = 40 * 2 * 200  # 40 citizens, 200 minutes each way to P0's centre
+    lock = CandidateVisit(
+        "P5@lock1",
+        "P5",
+        0,
+        40,
+        "P5",
+        None,
+        ("BUS-01",),
+        dates=(thursday,),
+        locked=True,
+        servings=(Serving(40, spared, round(spared / 60 * problem.rules.citizen_hour_value_m)),),
+    )
     problem = replace(problem, candidates=(lock, *problem.candidates))
     solution = greedy_solution(problem)
     served = [v.candidate_id for _, visits in solution.routes for v in visits]
     assert "P5@lock1" in served
     plan = build_plan(problem, solution, TRAVEL)
     assert validate(plan, problem=problem, network=NETWORK) == ()
+    (kept,) = [s for s in plan.stops if s.locked]  # the lock, and P5's visits right after it
+    assert (kept.date, kept.place_id) == (thursday, "P5")
+    assert kept.saved_citizen_min == kept.expected_citizens * 2 * 200 >= spared
 
 
 def test_greedy_objective_uses_the_engine_convention() -> None:
     """``Solution.objective`` is unserved prize + driving + lodging, like the optimizer's; no trailing home night."""
     problem = make_problem()
     solution = greedy_solution(problem)
-    total = sum(prize(problem, c) for c in problem.candidates if not c.locked)
+    total = sum(prize(c) for c in problem.candidates if not c.locked)
     assert solution.objective == total - plan_value(problem, solution)
     assert all(not visits or visits[-1].candidate_id != HOME for _, visits in solution.routes)
     assert problem.week_start == MONDAY

@@ -235,6 +235,23 @@ def test_a_request_served_in_another_place() -> None:
     assert breaks(edited(reference(), "BUS-01", 1, request_ids=("R-P3",))) == {"request_place"}
 
 
+def test_a_bus_stop_shorter_than_two_hours() -> None:
+    """The exclave bus stays one hour in X0 for 10 citizens, where a bus stop lasts at least 120 minutes; two
+    hours are fine."""
+    short = route("BUS-02", stop("BUS-02", "X0", FRI, "09:00", 60, 10))
+    assert breaks(plan(bus_01(), train(), short)) == {"stop_too_short"}
+    enough = route("BUS-02", stop("BUS-02", "X0", FRI, "09:00", 120, 10))
+    assert breaks(plan(bus_01(), train(), enough)) == set()
+
+
+def test_a_train_stop_shorter_than_half_its_day() -> None:
+    """The train stays four hours at ST-4 (its 540-minute day wants at least 270), though 60 citizens fit."""
+    short = route("TRAIN-01", stop("TRAIN-01", "P4", WED, "09:00", 240, 60, site_id="ST-4"))
+    assert breaks(plan(bus_01(), short, bus_02())) == {"stop_too_short"}
+    half = route("TRAIN-01", stop("TRAIN-01", "P4", WED, "09:00", 270, 60, site_id="ST-4"))
+    assert breaks(plan(bus_01(), half, bus_02())) == set()
+
+
 def test_a_stop_before_the_vehicle_opens() -> None:
     """Serving from 08:30 when the bus opens at 09:00."""
     early = route("BUS-02", stop("BUS-02", "X0", FRI, "08:30", 540, 100))
@@ -265,9 +282,10 @@ def test_more_citizens_in_a_day_than_the_vehicle_serves() -> None:
 
 
 def test_a_train_off_the_rails() -> None:
-    """The train at a place centre instead of a station; no rail path leads there either, so that is flagged too."""
+    """The train at a place centre instead of a station; no rail path leads there either, and its citizens count
+    against the catchment of a station that is none (so nobody's), so those are flagged too."""
     off = route("TRAIN-01", stop("TRAIN-01", "P4", WED, "09:00", 540, 150, site_id="P4"))
-    assert breaks(plan(bus_01(), off, bus_02())) == {"train_off_rail", "unreachable"}
+    assert breaks(plan(bus_01(), off, bus_02())) == {"train_off_rail", "unreachable", "demand"}
 
 
 def test_a_train_serving_a_place_beyond_its_catchment() -> None:
@@ -319,6 +337,24 @@ def test_a_drive_home_for_the_night_longer_than_the_rules_allow() -> None:
     assert breaks(reference(), week(rules=Rules(max_bus_leg_min=180))) == {"leg_too_long"}
 
 
+def test_a_train_run_between_stops_longer_than_the_rules_allow() -> None:
+    """ST-0 on Wednesday (a request in P0) then ST-4 on Thursday: 192 minutes on the rails between two stops,
+    more than the 180 allowed. The reference train's runs of 192 minutes out to ST-4 and home are its first and
+    last, which are exempt."""
+    asked = VisitRequest("R-P0", "P0", WED, WED, 60)
+    problem = week(requests=(REQUEST_P3, asked))
+    assert [leg.duration_min for leg in train(problem=problem).legs] == [192, 192]
+    runs = route(
+        "TRAIN-01",
+        stop("TRAIN-01", "P0", WED, "09:00", 540, 60, site_id="ST-0", request_ids=("R-P0",)),
+        stop("TRAIN-01", "P4", THU, "09:00", 540, 150, site_id="ST-4"),
+        problem=problem,
+    )
+    assert max(leg.duration_min for leg in runs.legs) == 192
+    week_plan = plan(bus_01(problem=problem), runs, bus_02(problem=problem), problem=problem)
+    assert breaks(week_plan, problem) == {"leg_too_long"}
+
+
 def test_a_stop_starting_before_the_vehicle_can_be_there() -> None:
     """P1 right when P2 ends, with 40 minutes of road between them."""
     hurried = route(
@@ -343,14 +379,15 @@ def test_returning_to_the_depot_after_the_week_ends() -> None:
 
 
 def test_driving_more_than_the_daily_limit() -> None:
-    """P0 → P5 → P1 → P5 → P0 in one Monday is 720 minutes at the wheel, above the 540 allowed."""
+    """P0 → P5 → P3 → P5 → P0 in one Monday, with two-hour stops, is 560 minutes at the wheel, above the 540
+    allowed."""
     zigzag = route(
         "BUS-01",
-        stop("BUS-01", "P5", MON, "09:00", 60, 10),
-        stop("BUS-01", "P1", MON, "12:40", 60, 10),
-        stop("BUS-01", "P5", MON, "16:20", 60, 10),
+        stop("BUS-01", "P5", MON, "09:00", 120, 10),
+        stop("BUS-01", "P3", MON, "12:20", 120, 10),
+        stop("BUS-01", "P5", MON, "15:40", 120, 10),
     )
-    assert sum(leg.duration_min for leg in zigzag.legs) == 720
+    assert sum(leg.duration_min for leg in zigzag.legs) == 560
     assert breaks(plan(zigzag, problem=FREE), FREE) == {"daily_drive"}
 
 

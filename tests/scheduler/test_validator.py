@@ -17,15 +17,16 @@ TUESDAY = 1440
 
 
 def hand_plan(problem: Problem = PROBLEM) -> Plan:
-    """BUS-01 serves P2 all Tuesday then P3 on Wednesday; the train serves P4 at ST-4 on Tuesday."""
+    """BUS-01 serves P2 all Tuesday (four visits of 135 min) then P3 on Wednesday; the train serves its station
+    ST-4 (P4) on Tuesday morning."""
     solution = Solution(
         routes=(
             (
                 "BUS-01",
-                (Visit("P2#1", TUESDAY + 540), Visit("P2#2", TUESDAY + 810), Visit("P3#1", 2 * 1440 + 540)),
+                (*(Visit(f"P2#{k + 1}", TUESDAY + 540 + 135 * k) for k in range(4)), Visit("P3#1", 2 * 1440 + 540)),
             ),
             ("BUS-02", ()),
-            ("TRAIN-01", (Visit("P4#1", TUESDAY + 540),)),
+            ("TRAIN-01", (Visit("ST-4#1", TUESDAY + 540),)),
         ),
         objective=0,
         solve_seconds=0.0,
