@@ -203,11 +203,13 @@ def _places(directory: Path) -> tuple[Place, ...]:
 
 
 SETTLEMENTS_FILE = "settlements.csv"
+UNIT_ASSIGNMENTS = ("admin1", "nearest")
+"""How a settlement's unit was chosen: by its GeoNames admin1 code, or as the nearest unit centre."""
 
 
 def _settlements(directory: Path, units: Sequence[Place]) -> tuple[Place, ...]:
     """Towns and villages inside the units (``settlements.csv``, optional in a custom data folder); region,
-    exclave and terrain are their unit's."""
+    exclave and terrain are their unit's. A settlement id may repeat neither another settlement's nor a unit's."""
     if not (directory / SETTLEMENTS_FILE).is_file():
         return ()
     columns = (
@@ -219,6 +221,8 @@ def _settlements(directory: Path, units: Sequence[Place]) -> tuple[Place, ...]:
     places = []
     for row in _rows(directory, SETTLEMENTS_FILE, columns):
         unit = by_id[_known(row, "unit_id", row.text("unit_id"), by_id, "unit")]
+        row.choice("unit_assigned_by", str, UNIT_ASSIGNMENTS)
+        row.integer("geonameid", low=1)
         name_az = row.text("name_az")
         places.append(
             Place(

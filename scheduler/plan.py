@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scheduler.domain import Network, Vehicle
+from scheduler.naming import stop_label
 from scheduler.ports import LatLon
 from scheduler.requests import Unserved
 
@@ -218,18 +219,13 @@ def plan_to_dict(plan: Plan, network: Network | None = None) -> dict[str, Any]:
 
 
 def stop_names(stop: Stop, network: Network) -> dict[str, str | None]:
-    """How people name a stop: the place (village, town or the unit's centre town), its unit, and for the train
-    the station ("Köçərli station, Tərtər")."""
+    """How people name a stop (``scheduler.naming``, in Azerbaijani): the place, its unit, the train's station."""
     place = network.place(stop.place_id) if network.has_place(stop.place_id) else None
     unit = network.place(place.unit) if place is not None and network.has_place(place.unit) else None
     station = next((st for st in network.stations if st.id == stop.site_id), None)
-    place_name = place.centre_az if place is not None else stop.place_id
-    unit_name = unit.name_az if unit is not None else None
-    if station is not None:
-        place_name = f"{station.name} station, {unit_name or place_name}"
     return {
         "unit_id": place.unit if place is not None else None,
-        "unit_name": unit_name,
-        "place_name": place_name,
+        "unit_name": unit.name_az if unit is not None else None,
+        "place_name": stop_label(network, stop.place_id, stop.site_id, "az"),
         "station_id": station.id if station is not None else None,
     }

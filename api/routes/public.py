@@ -7,6 +7,7 @@ drafts newer than it stay private.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -14,11 +15,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, SettingsDep, TodayDep
+from api.deps import NetworkDep, SessionDep, SettingsDep, TodayDep
 from api.schemas import PublicStop
 from data.repository import list_places, list_vehicles, public_plan_id, upcoming_stops
 from maps.i18n import DEFAULT_LANG, Lang
 from maps.public_map import PublicStopView, filter_stops, render_public_page, stops_geojson, stops_ics
+from scheduler.domain import Network
+from scheduler.naming import stop_label
 
 
 class GeoJSONResponse(JSONResponse):
@@ -63,14 +66,14 @@ DateQuery = Annotated[date | None, Query(description="Only stops on this date (Y
 LangQuery = Annotated[Lang, Query(description="Language of the page: az (default), ru or en.")]
 
 
-def _upcoming_public_stops(session: Session, today: date) -> tuple[int | None, list[PublicStop]]:
+def _upcoming_public_stops(session: Session, network: Network, today: date) -> tuple[int | None, list[PublicStop]]:
     plan_id = public_plan_id(session)
     if plan_id is None:
         return None, []
     stops = upcoming_stops(session, plan_id=plan_id, from_date=today)
     if not stops:
         return plan_id, []
-    places = {place.id: place for place in list_places(session)}
+    network = replace(network, places=tuple(list_places(session)))  # with the planners' corrections
     kinds = {vehicle.id: vehicle.kind.value for vehicle in list_vehicles(session)}
     return plan_id, [
         PublicStop(
@@ -80,9 +83,9 @@ def _upcoming_public_stops(session: Session, today: date) -> tuple[int | None, l
             arrive=stop.arrive,
             depart=stop.depart,
             place_id=stop.place_id,
-            place_name_az=places[stop.place_id].name_az,
-            place_name_en=places[stop.place_id].name_en,
-            place_name_ru=places[stop.place_id].name_ru,
+            place_name_az=stop_label(network, stop.place_id, stop.site_id, "az"),
+            place_name_en=stop_label(network, stop.place_id, stop.site_id, "en"),
+            place_name_ru=stop_label(network, stop.place_id, stop.site_id, "ru"),
             lat=stop.lat,
             lon=stop.lon,
         )
@@ -95,9 +98,9 @@ def _views(stops: list[PublicStop]) -> list[PublicStopView]:
 
 
 @router.get("/stops")
-def read_public_stops(session: SessionDep, today: TodayDep) -> list[PublicStop]:
+def read_public_stops(session: SessionDep, network: NetworkDep, today: TodayDep) -> list[PublicStop]:
     """Stops of the public plan from today (Asia/Baku) on; an empty list when no plan is stored."""
-    return _upcoming_public_stops(session, today)[1]
+    return _upcoming_public_stops(session, network, today)[1]
 
 
 @router.get(
@@ -111,10 +114,10 @@ def read_public_stops(session: SessionDep, today: TodayDep) -> list[PublicStop]:
     },
 )
 def read_public_stops_geojson(
-    session: SessionDep, today: TodayDep, place: PlaceQuery = None, date: DateQuery = None
+    session: SessionDep, network: NetworkDep, today: TodayDep, place: PlaceQuery = None, date: DateQuery = None
 ) -> JSONResponse:
     """The same stops as GeoJSON points (``[lon, lat]``), optionally only at one place and on one date."""
-    stops = filter_stops(_views(_upcoming_public_stops(session, today)[1]), place=place, day=date)
+    stops = filter_stops(_views(_upcoming_public_stops(session, network, today)[1]), place=place, day=date)
     body: dict[str, Any] = stops_geojson(stops)
     return GeoJSONResponse(body)
 
@@ -131,13 +134,14 @@ def read_public_stops_geojson(
 )
 def read_public_stops_ics(
     session: SessionDep,
+    network: NetworkDep,
     today: TodayDep,
     place: PlaceQuery = None,
     date: DateQuery = None,
     lang: LangQuery = DEFAULT_LANG,
 ) -> CalendarResponse:
     """The same stops as an iCalendar feed (event titles in ``lang``), optionally at one place and on one date."""
-    plan_id, stops = _upcoming_public_stops(session, today)
+    plan_id, stops = _upcoming_public_stops(session, network, today)
     chosen = filter_stops(_views(stops), place=place, day=date)
     return CalendarResponse(
         stops_ics(chosen, lang=lang, plan_id=plan_id),
@@ -148,6 +152,7 @@ def read_public_stops_ics(
 @page_router.get("/", response_class=HTMLResponse)
 def read_public_page(
     session: SessionDep,
+    network: NetworkDep,
     settings: SettingsDep,
     today: TodayDep,
     place: PlaceQuery = None,
@@ -155,6 +160,6 @@ def read_public_page(
     lang: LangQuery = DEFAULT_LANG,
 ) -> HTMLResponse:
     """The citizens' page: a map and a list of the upcoming stops, filterable by place and date, in az/ru/en."""
-    stops = _views(_upcoming_public_stops(session, today)[1])
+    stops = _views(_upcoming_public_stops(session, network, today)[1])
     page = render_public_page(stops, lang=lang, place=place or None, day=date, tiles=settings.map_tiles)
     return HTMLResponse(page)

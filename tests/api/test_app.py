@@ -20,7 +20,7 @@ from scheduler.plan import Plan, plan_to_dict
 from tests.api.apps import app_on
 from tests.factories import make_plan
 
-BUNDLED_PLACES = 77 + 169
+BUNDLED_PLACES = 77 + 170
 """The first-level units and the settlements listed in them."""
 
 

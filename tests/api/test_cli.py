@@ -51,7 +51,7 @@ def test_demo_plans_a_valid_week_for_the_whole_fleet(
         vehicle = vehicles[stop["vehicle_id"]]
         if vehicle["kind"] == "train":
             assert stop["site_id"].startswith("ST-")
-            assert stop["station_id"] == stop["site_id"] and "station" in stop["place_name"]
+            assert stop["station_id"] == stop["site_id"] and "stansiyası" in stop["place_name"]
         assert stop["unit_id"] in units  # a settlement names its unit, a unit itself
         exclave_stop = units[stop["unit_id"]]["exclave"] == "true"
         exclave_depot = units[vehicle["depot_place_id"]]["exclave"] == "true"
