@@ -141,10 +141,11 @@ def week(
         )
     margin = figures["optimizer"]["citizen_hours_saved"] - figures["greedy"]["citizen_hours_saved"]
     lines.append(f"citizen-hours saved, optimizer vs greedy: {margin:+,.0f} h")
-    if REFERENCE is not None:
+    reference = REFERENCE if granularity is Granularity.SETTLEMENT else None  # measured at settlement grain
+    if reference is not None:
         lines.append(
-            f"reference value     {REFERENCE.value:,} m ({REFERENCE.note}); "
-            f"this run {_pct(objective, REFERENCE.value):.1f} %"
+            f"reference value     {reference.value:,} m ({reference.note}); "
+            f"this run {_pct(objective, reference.value):.1f} %"
         )
     lines.append(result.plan.summary())
     for line in lines:
@@ -170,7 +171,7 @@ def week(
             "top20_need_served": figures["optimizer"]["top20_need_served"],
             "greedy_top20_need_served": figures["greedy"]["top20_need_served"],
             "figures": figures,
-            "reference_value": REFERENCE.value if REFERENCE is not None else None,
+            "reference_value": reference.value if reference is not None else None,
         }
         try:
             json_out.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
