@@ -28,6 +28,7 @@ from maps.assets import STATIC_URL, OfflineMap, add_tiles
 from maps.colors import CENTRE_COLOURS, CENTRE_LABELS, vehicle_colour
 from scheduler.calendar import BAKU
 from scheduler.domain import CentreStatus, Network, ServiceCentre, Vehicle, VehicleKind
+from scheduler.naming import stop_label
 from scheduler.plan import Leg, Overnight, Plan, Route, Stop
 from scheduler.requests import Unserved, VisitRequest
 
@@ -194,7 +195,9 @@ def _add_stop_marker(
             class_name=f"sefer-stop sefer-stop-{css_token(vehicle.id)}",
         ),
         popup=folium.Popup(_stop_popup_html(number, stop, vehicle, network), max_width=POPUP_MAX_WIDTH_PX),
-        tooltip=folium.Tooltip(_esc(f"{number}. {_place_name_az(network, stop.place_id)} · {stop.date:%a}")),
+        tooltip=folium.Tooltip(
+            _esc(f"{number}. {stop_label(network, stop.place_id, stop.site_id, 'az')} · {stop.date:%a}")
+        ),
     ).add_to(group)
 
 
@@ -202,10 +205,11 @@ def _stop_popup_html(number: int, stop: Stop, vehicle: Vehicle, network: Network
     times = f"{_hhmm(stop.arrive)}–{_hhmm(stop.depart)}"
     requests = ", ".join(_esc(rid) for rid in stop.request_ids) if stop.request_ids else "none"
     return (
-        f'<div class="sefer-popup"><b>{number}. {_place_names(network, stop.place_id)}</b><br>'
+        f'<div class="sefer-popup"><b>{number}. {_stop_names(network, stop)}</b><br>'
         f"{_esc(vehicle.id)} · {_esc(vehicle.name)}<br>"
         f"{stop.date:%a %Y-%m-%d}, {times}<br>"
-        f"Expected citizens: {stop.expected_citizens}<br>"
+        f"Expected citizens: {stop.expected_citizens}; citizen-hours of travel saved: "
+        f"{stop.saved_citizen_min / 60:,.0f}<br>"
         f"Services: {_service_names(network, vehicle.services)}<br>"
         f"Requests served: {requests}" + ("<br><b>Locked</b>" if stop.locked else "") + "</div>"
     )
@@ -554,6 +558,12 @@ def _esc(text: str) -> str:
 
 def _place_name_az(network: Network, place_id: str) -> str:
     return network.place(place_id).name_az if network.has_place(place_id) else place_id
+
+
+def _stop_names(network: Network, stop: Stop) -> str:
+    """Escaped "az (en)" of a stop: a village with its unit, the train's station with its town."""
+    az, en = (stop_label(network, stop.place_id, stop.site_id, lang) for lang in ("az", "en"))
+    return _esc(az) if az == en else f"{_esc(az)} ({_esc(en)})"
 
 
 def _place_names(network: Network, place_id: str) -> str:
