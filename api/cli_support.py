@@ -62,17 +62,9 @@ def with_store(action: Callable[[sessionmaker[Session], Network, Fleet], T]) -> 
 
 def in_session(action: Callable[[Session], T]) -> T:
     """Run ``action`` in one transaction on the configured database, the reference data synced first."""
-    settings = get_settings()
-    try:
-        network = load_network(settings.data_dir)
-        fleet = load_fleet(settings.data_dir)
-        engine = make_engine(settings.database_url)
-        migrate(engine)
-    except (DataError, DatabaseUnavailable, OSError) as exc:
-        raise fail(str(exc)) from None
-    try:
-        with make_session_factory(engine).begin() as session:
-            sync_reference(session, network=network, fleet=fleet)
+
+    def run(sessions: sessionmaker[Session], network: Network, fleet: Fleet) -> T:
+        with sessions.begin() as session:
             return action(session)
-    finally:
-        engine.dispose()
+
+    return with_store(run)

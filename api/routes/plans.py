@@ -153,8 +153,9 @@ def edit_plan_stop(
     plan_id: PlanId, body: StopEditRequest, request: Request, network: NetworkDep, _: PlannerDep
 ) -> StopEditResult:
     """Lock, unlock or move one stop (named by vehicle, date and place). A move keeps the stop's times of day
-    and redraws the legs of the routes it leaves and joins. The edit is stored as the next version, and the answer
-    lists what the independent validator finds in the edited plan (a plan with violations cannot be published)."""
+    and redraws the legs of the routes it leaves and joins. The edit is stored as the next version (of a published
+    plan: as a new draft, named by ``plan_id``), and the answer lists what the independent validator finds in the
+    edited plan (a plan with violations cannot be published)."""
     edit = StopEdit(body.vehicle_id, body.date, body.place_id, body.action, body.to_vehicle_id, body.to_date)
     outcome = edit_stop(
         sessions=_sessions(request),
