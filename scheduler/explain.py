@@ -2,7 +2,7 @@
 
 The checks run from the most to the least fundamental: no vehicle offers the services; no service day in the
 window; no capable vehicle reaches the place; more citizens than the capable vehicles can serve in the window;
-otherwise the capable vehicles were busy with visits the objective valued more, and those visits are named.
+an open centre near enough that a visit spares no travel; otherwise the capable vehicles were busy with visits the objective valued more, and those visits are named.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ def _explain(problem: Problem, plan: Plan, request: VisitRequest) -> Unserved:
             f"{request.expected_citizens} citizens exceed the {capacity} the capable vehicles "
             f"({', '.join(capable_ids)}) can serve in the window",
         )
+    savings = [s.saved_citizen_min for c in parts for s in c.servings]
+    if savings and not any(savings):
+        return unserved(Reason.CENTRE_NEARBY, _centre_nearby(problem, request))
     busy = sorted(
         (s for s in plan.stops if s.vehicle_id in capable_ids and s.date in open_days),
         key=lambda s: (-s.expected_citizens, s.vehicle_id, s.date),
@@ -81,6 +84,17 @@ def _explain(problem: Problem, plan: Plan, request: VisitRequest) -> Unserved:
         f"the vehicles able to serve it ({', '.join(capable_ids)}) serve visits worth more in the window: "
         + "; ".join(names),
         names,
+    )
+
+
+def _centre_nearby(problem: Problem, request: VisitRequest) -> str:
+    demand = next((d for d in problem.demand if d.place_id == request.place_id), None)
+    trips = dict(demand.trip_min) if demand is not None else {}
+    known = [minutes for code in request.services if (minutes := trips.get(code)) is not None]
+    reach = f"within {max(known)} min by road" if known and len(known) == len(request.services) else "within reach"
+    return (
+        f"an open fixed centre offering {', '.join(request.services) or 'its services'} is {reach}, so a visit would spare "
+        "its citizens no travel; the office can direct them there"
     )
 
 

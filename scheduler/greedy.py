@@ -105,11 +105,15 @@ def _move(
     if via_home and (state.free_min is None or state.site == state.depot):
         return None
     origin = state.depot if via_home else state.site
-    leg_min = _legal(problem, kind, origin, site)
-    if leg_min is None or _legal(problem, kind, site, state.depot) is None:
+    # The train's first run out and last run home are bound by the week's hours only (as in the validator).
+    first_run = state.free_min is None
+    leg_min = _legal(problem, kind, origin, site, limited=kind is VehicleKind.BUS or not first_run)
+    if leg_min is None or _legal(problem, kind, site, state.depot, limited=kind is VehicleKind.BUS) is None:
         return None
-    if state.free_min is not None and _legal(problem, kind, state.site, site) is None:
+    if not first_run and _legal(problem, kind, state.site, site) is None:
         return None  # the validator measures the leg between consecutive stops, nights at home or not
+    if via_home and _legal(problem, kind, state.site, state.depot) is None:
+        return None  # a night at home: the run there is one leg too
     earliest, latest = problem.week_bounds()
     prefix: list[Visit] = []
     if state.free_min is None:
@@ -148,12 +152,13 @@ def _move(
     return _Move(site, (*prefix, *visits), gain, metres, citizens, clock)
 
 
-def _legal(problem: Problem, kind: VehicleKind, origin: str, target: str) -> int | None:
-    """Minutes of a drive a vehicle of ``kind`` may make in one leg; None when it may not."""
+def _legal(problem: Problem, kind: VehicleKind, origin: str, target: str, *, limited: bool = True) -> int | None:
+    """Minutes of a drive a vehicle of ``kind`` may make in one leg (within ``Problem.max_leg_min`` when
+    ``limited``); None when it may not."""
     matrix = problem.matrix(kind)
     if origin not in matrix.site_ids or target not in matrix.site_ids:
         return None
     minutes = int(matrix.duration_min[matrix.index(origin), matrix.index(target)])
-    if minutes == UNREACHABLE or minutes > problem.max_leg_min(kind):
+    if minutes == UNREACHABLE or (limited and minutes > problem.max_leg_min(kind)):
         return None
     return minutes

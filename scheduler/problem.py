@@ -10,7 +10,7 @@ week ("minute of week").
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
@@ -413,7 +413,10 @@ def build_problem(
             d.place_id,
             left,
             {v.id: d.need_for(v.services) * share for v in allowed},
-            {v.id: _round_trip_min(trips.get(d.place_id, {}), v.services, rules) for v in allowed},
+            {
+                v.id: _round_trip_min(trips.get(d.place_id, {}), v.services, rules, dict(d.service_need))
+                for v in allowed
+            },
             weight,
             due=_due(d, rules),
             day_citizens=max((v.capacity_citizens_per_day for v in buses), default=100),
@@ -479,11 +482,19 @@ def _capped(trip: int | None, rules: Rules) -> int:
     return rules.max_trip_min if trip is None else min(trip, rules.max_trip_min)
 
 
-def _round_trip_min(trips: Trips, services: Sequence[str], rules: Rules) -> float:
-    """Minutes there and back to a centre that a citizen needing one of ``services`` is spared (their mean)."""
-    if not services:
+def _round_trip_min(
+    trips: Trips, services: Sequence[str], rules: Rules, need: Mapping[str, int] | None = None
+) -> float:
+    """Minutes there and back to a centre that a citizen needing one of ``services`` is spared: their mean
+    weighted by the place's ``need`` per service when known (so a rare far service does not lift a common near
+    one), else the plain mean."""
+    weights = {code: float(need.get(code, 0)) if need else 1.0 for code in services}
+    total = sum(weights.values())
+    if total <= 0:
+        weights, total = dict.fromkeys(services, 1.0), float(len(services))
+    if not total:
         return 0.0
-    return sum(2 * _capped(trips.get(code), rules) for code in services) / len(services)
+    return sum(2 * _capped(trips.get(code), rules) * w for code, w in weights.items()) / total
 
 
 def _worth_a_visit(trips: Trips, services: Sequence[str], rules: Rules) -> bool:

@@ -28,6 +28,8 @@ class Reason(StrEnum):
     """No capable vehicle can get there and back within the window and the driving rules."""
     CAPACITY = "capacity"
     """More citizens than the capable vehicles can serve in the window's service days."""
+    CENTRE_NEARBY = "centre_nearby"
+    """An open fixed centre offering the services is within reach, so a visit would spare its citizens no travel."""
     DISPLACED = "displaced"
     """Capable vehicles were free to go but served visits worth more on those days."""
 

@@ -146,20 +146,24 @@ def _empty_plan(problem_dates: tuple[date, ...]) -> Plan:
 
 def test_reasons_need_no_solve_and_follow_their_order() -> None:
     """On a hand-built empty plan: the services are checked before the days, the days before the reach; with the
-    capable vehicles idle, a request that fits is unreachable rather than displaced by nothing."""
+    capable vehicles idle, a request that fits is unreachable rather than displaced by nothing; a request in P0, whose
+    open ASAN centre offers the service, is told the centre is near rather than that it was displaced."""
     dates = service_dates(MONDAY, set())
     requests = (
         VisitRequest("R-BOTH", "P3", SAT, SUN, 30, ("passport",)),
         VisitRequest("R-DAYS", "P3", SAT, SUN, 30),
         VisitRequest("R-IDLE", "P3", MON, FRI, 30),
+        VisitRequest("R-CENTRE", "P0", MON, FRI, 30, ("id_card",)),
     )
     problem = make_problem(requests=requests)
-    reasons = {u.request_id: u.reason for u in explain_unserved(problem, _empty_plan(dates))}
-    assert reasons == {
+    unserved = {u.request_id: u for u in explain_unserved(problem, _empty_plan(dates))}
+    assert {rid: u.reason for rid, u in unserved.items()} == {
         "R-BOTH": Reason.NO_VEHICLE_OFFERS_SERVICES,
         "R-DAYS": Reason.NO_SERVICE_DAY,
         "R-IDLE": Reason.UNREACHABLE,
+        "R-CENTRE": Reason.CENTRE_NEARBY,
     }
+    assert "open fixed centre offering id_card" in unserved["R-CENTRE"].message
 
 
 def test_places_due_under_the_minimum_frequency_are_reported_when_left_out() -> None:
