@@ -13,9 +13,10 @@ costs ``Rules.lodging_m``, and at least ``nights - max_nights_away`` of them mus
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import combinations
 
 import numpy as np
 
@@ -194,7 +195,8 @@ def _feasible_start(
     days: list[list[int]],
 ) -> list[list[int]]:
     """Make a starting solution keep the constraints first-solution heuristics cannot repair: the parts of a
-    request all or none, and the nights at home a vehicle must spend (then, failing that, it stays home)."""
+    request all or none, and the nights at home a vehicle must spend; a vehicle whose week cannot keep them keeps
+    only its locks. When even that fails, the routes are returned as they are, for the search to repair."""
     group_of = {n: g for g, group in enumerate(engine_problem.groups) for n in group.nodes}
     for linked in engine_problem.linked:
         members = {n for g in linked for n in engine_problem.groups[g].nodes}
@@ -209,20 +211,46 @@ def _feasible_start(
     night_of = {n: node.home for n, node in enumerate(nodes) if node.home is not None}
     homes = {v: [n for n, (owner, _) in night_of.items() if owner == v] for v in range(len(routes))}
     evenings = [(evening - problem.week_start).days for evening, _ in problem.nights()]
-    for v in range(len(routes)):
-        pairs = list(zip(routes[v], days[v], strict=True))
-        pairs += [(n, evenings[night_of[n][1]]) for n in homes[v] if n not in routes[v]]
-        pairs.sort(key=lambda pair: (pair[1], pair[0] in night_of))  # a night at home after that day's visits
-        routes[v], days[v] = [n for n, _ in pairs], [d for _, d in pairs]
-    if checker.objective(routes) is not None:
-        return routes
     locked = {n for group in engine_problem.groups if group.prize is None for n in group.nodes}
-    for v in range(len(routes)):  # last resort: a vehicle whose week cannot keep the rules keeps its locks only
-        alone = [routes[v] if u == v else homes[u] for u in range(len(routes))]
-        if checker.objective(alone) is None:
-            kept = [(n, d) for n, d in zip(routes[v], days[v], strict=True) if n in locked or n in night_of]
-            routes[v], days[v] = [n for n, _ in kept], [d for _, d in kept]
+    Route = tuple[list[int], list[int]]
+
+    def arranged(v: int, visits: list[tuple[int, int]], skipped: frozenset[int]) -> Route:
+        """``visits`` (node, day) with a night at home after each day's visits, but for the nights ``skipped``."""
+        nights = [(n, evenings[night_of[n][1]]) for n in homes[v] if n not in skipped]
+        pairs = sorted(visits + nights, key=lambda pair: (pair[1], pair[0] in night_of))
+        return [n for n, _ in pairs], [d for _, d in pairs]
+
+    def with_homes(v: int, visits: list[tuple[int, int]], others: list[Route]) -> Route | None:
+        """The ``visits`` with the most nights at home the rules allow that keep the week feasible beside
+        ``others`` (a night at home can be out of reach, e.g. for the train after a far station); None if none."""
+        for skipped in _skips(homes[v], problem.rules.max_nights_away):
+            trial = arranged(v, visits, skipped)
+            if checker.objective([trial[0] if u == v else others[u][0] for u in range(len(routes))]) is not None:
+                return trial
+        return None
+
+    visits = [
+        [(n, d) for n, d in zip(routes[v], days[v], strict=True) if n not in night_of] for v in range(len(routes))
+    ]
+    locks_only = [[(n, d) for n, d in visits[v] if n in locked] for v in range(len(routes))]
+    week: list[Route] = [arranged(v, locks_only[v], frozenset()) for v in range(len(routes))]
+    for _ in range(2):  # each vehicle's locks and nights, beside the others' (settles in two rounds)
+        for v in range(len(routes)):
+            week[v] = with_homes(v, locks_only[v], week) or week[v]
+    for v in range(len(routes)):  # then its whole week where that keeps the rest feasible; else its locks only
+        week[v] = with_homes(v, visits[v], week) or week[v]
+    if checker.objective([r for r, _ in week]) is None:
+        return routes
+    for v, (route, route_days) in enumerate(week):
+        routes[v], days[v] = route, route_days
     return routes
+
+
+def _skips(homes: list[int], most: int) -> Iterator[frozenset[int]]:
+    """Sets of home nights to leave out, fewest first (none, then one, ...), at most ``most`` of them."""
+    for k in range(min(most, len(homes)) + 1):
+        for combo in combinations(homes, k):
+            yield frozenset(combo)
 
 
 def _insert_requests(

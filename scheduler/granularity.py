@@ -68,3 +68,12 @@ def at_granularity(network: Network, granularity: Granularity | str) -> Network:
             for p in network.places
         )
     return replace(network, places=places)
+
+
+def place_at(loaded: Network, grained: Network, place_id: str) -> str:
+    """The place of ``grained`` that stands for ``place_id`` of ``loaded``: itself when ``grained`` has it, else (a
+    settlement at unit grain) its unit; an id neither knows is returned as it is, for the validator to name."""
+    if grained.has_place(place_id) or not loaded.has_place(place_id):
+        return place_id
+    unit = loaded.place(place_id).unit_id
+    return unit if unit is not None and grained.has_place(unit) else place_id

@@ -11,7 +11,7 @@ from scheduler.calendar import service_dates
 from scheduler.demand import DemandParams, VisitRecord, estimate_demand
 from scheduler.domain import Fleet, Network
 from scheduler.explain import due_missed, explain_unserved
-from scheduler.granularity import DEFAULT_GRANULARITY, Granularity, at_granularity
+from scheduler.granularity import DEFAULT_GRANULARITY, Granularity, at_granularity, place_at
 from scheduler.plan import Plan
 from scheduler.ports import ProgressCallback, TravelModel
 from scheduler.problem import Lock, Optimizer, Problem, Rules, Solution, build_problem
@@ -64,13 +64,13 @@ def plan_week(
     """Plan one week. ``previous`` (the week's current plan) is where the search starts when re-optimising, so
     stops move only where the objective gains."""
     params = params or PlanningParams()
-    network = at_granularity(network, params.granularity)
-    problem = week_problem(inputs, network=network, travel=travel, params=params, locks=locks)
+    grained = at_granularity(network, params.granularity)
+    problem = _problem(inputs, network, grained, travel, params, locks)
     hint = None if previous is None else hint_from_plan(problem, previous)
     solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress, hint=hint)
     plan = build_plan(problem, solution, travel)
     plan = replace(plan, unserved=explain_unserved(problem, plan), due_missed=due_missed(problem, plan))
-    return PlanningResult(plan, problem, solution, validate(plan, problem=problem, network=network))
+    return PlanningResult(plan, problem, solution, validate(plan, problem=problem, network=grained))
 
 
 def week_problem(
@@ -81,9 +81,22 @@ def week_problem(
     params: PlanningParams | None = None,
     locks: Sequence[Lock] = (),
 ) -> Problem:
-    """Demand and candidates of one week: what ``plan_week`` solves, and what a hand-edited plan is checked against."""
+    """Demand and candidates of one week: what ``plan_week`` solves, and what a hand-edited plan is checked against.
+    ``network`` is the network as loaded (both grains); ``params.granularity`` picks the places."""
     params = params or PlanningParams()
-    network = at_granularity(network, params.granularity)
+    return _problem(inputs, network, at_granularity(network, params.granularity), travel, params, locks)
+
+
+def _problem(
+    inputs: WeekInputs,
+    loaded: Network,
+    network: Network,
+    travel: TravelModel,
+    params: PlanningParams,
+    locks: Sequence[Lock],
+) -> Problem:
+    """The week's problem on ``network`` (``loaded`` at the plan's grain, applied once); a request or lock naming a
+    place of the other grain (a village at unit grain) counts at the place that stands for it there."""
     dates = service_dates(inputs.week_start, inputs.holidays)
     demand = estimate_demand(network, travel, dates, history=inputs.history, params=params.demand)
     return build_problem(
@@ -94,6 +107,6 @@ def week_problem(
         week_start=inputs.week_start,
         service_dates=dates,
         rules=params.rules,
-        requests=inputs.requests,
-        locks=locks,
+        requests=tuple(replace(r, place_id=place_at(loaded, network, r.place_id)) for r in inputs.requests),
+        locks=tuple(replace(lock, place_id=place_at(loaded, network, lock.place_id)) for lock in locks),
     )

@@ -29,10 +29,14 @@ class Changes:
 
 
 def hint_from_plan(problem: Problem, plan: Plan) -> Solution:
-    free_slots: dict[str, list[CandidateVisit]] = defaultdict(list)
+    free_slots: dict[tuple[str, str], list[CandidateVisit]] = defaultdict(list)
+    """(place, site where the vehicle stands) → background slots: a train stop maps to its station's slots, a bus
+    stop to the place's own, never one to the other's (the vehicle could not serve them)."""
     for c in problem.candidates:
         if not c.locked and not c.request_ids:
-            free_slots[c.place_id].append(c)
+            for site in {c.bus_site_id, c.train_site_id} - {None}:
+                free_slots[(c.place_id, str(site))].append(c)
+    taken: set[str] = set()
     locks = {(c.vehicle_ids[0], c.dates[0], c.place_id): c.id for c in problem.candidates if c.locked}
     parts: dict[str, list[str]] = defaultdict(list)
     for c in problem.candidates:
@@ -48,22 +52,23 @@ def hint_from_plan(problem: Problem, plan: Plan) -> Solution:
             for rid in () if lock else stop.request_ids:
                 ids += parts.pop(rid, [])
             if not ids:
-                ids = _slots_for(free_slots[stop.place_id], stop.expected_citizens)
+                free = free_slots[(stop.place_id, stop.site_id)]
+                ids = _slots_for(free, stop.expected_citizens, stop.vehicle_id, taken)
             visits += [Visit(cid, start) for cid in ids]
         routes.append((route.vehicle_id, tuple(visits)))
     return Solution(tuple(routes), 0, 0.0)
 
 
-def _slots_for(free: list[CandidateVisit], citizens: int) -> list[str]:
-    """Take free slots adding up to ``citizens``: a stop's service time must stay what it was, or the day
-    overflows and the hint is rejected."""
-    taken: list[str] = []
+def _slots_for(free: list[CandidateVisit], citizens: int, vehicle_id: str, taken: set[str]) -> list[str]:
+    """Take free slots ``vehicle_id`` may serve adding up to ``citizens``: a stop's service time must stay what it
+    was, or the day overflows and the hint is rejected. ``taken`` collects what earlier stops took."""
+    chosen: list[str] = []
     for slot in sorted(free, key=lambda c: -c.expected_citizens):
-        if slot.expected_citizens <= citizens:
-            taken.append(slot.id)
+        if slot.id not in taken and vehicle_id in slot.vehicle_ids and slot.expected_citizens <= citizens:
+            chosen.append(slot.id)
+            taken.add(slot.id)
             citizens -= slot.expected_citizens
-            free.remove(slot)
-    return taken
+    return chosen
 
 
 def count_changes(before: Plan, after: Plan) -> Changes:

@@ -1,6 +1,7 @@
 """Properties of every week the solver plans, on small weeks Hypothesis makes up from the tiny network.
 
-A generated week has a random subset of the tiny country's towns with random populations, random public holidays,
+A generated week has a random subset of the tiny country's towns with random populations, villages around them
+(settlements of the town's unit, planned at settlement or unit grain), random public holidays,
 random maintenance days, random visit requests (place, window, citizens, services, priority) and random rules for
 nights away and lodging. It is solved once; then some stops of that plan are locked and the week is re-optimised
 from it, as a planner does. Both plans must pass the independent validator, keep every lock, and account for
@@ -19,11 +20,13 @@ from hypothesis import strategies as st
 
 from routing.optimizer import RoutingOptimizer
 from scheduler.calendar import service_dates
-from scheduler.domain import Fleet
+from scheduler.domain import Fleet, Place
+from scheduler.granularity import Granularity
 from scheduler.pipeline import PlanningParams, PlanningResult, WeekInputs, plan_week
 from scheduler.plan import Plan
 from scheduler.problem import Lock, Rules
 from scheduler.requests import Priority, VisitRequest
+from tests.factories import make_place
 from tests.fakes import LineTravel, tiny_fleet, tiny_week_network
 
 MONDAY = date(2026, 11, 23)
@@ -40,6 +43,8 @@ class Week:
     maintenance: dict[str, tuple[date, ...]]
     requests: tuple[VisitRequest, ...]
     rules: Rules
+    villages: tuple[Place, ...] = ()
+    granularity: Granularity = Granularity.SETTLEMENT
 
 
 @st.composite
@@ -47,12 +52,21 @@ def weeks(draw: st.DrawFn) -> Week:
     towns = draw(st.sets(st.sampled_from(TOWNS), min_size=1))
     population = st.one_of(st.none(), st.integers(5_000, 150_000))
     populations = {town: draw(population) for town in sorted(towns)} | {"X0": draw(population)}
+    villages: list[Place] = []
+    for town in sorted(towns):
+        for k in range(draw(st.integers(0, 2))):
+            lat = 40.0 + draw(st.sampled_from((-1, 1))) * draw(st.floats(0.03, 0.25))
+            lon = 46.0 + 0.36 * int(town[1:]) + draw(st.floats(-0.15, 0.15))
+            name = f"V{town[1:]}{k}"
+            villages.append(
+                make_place(name, name, name, lat, lon, population=draw(st.integers(300, 9_000)), unit_id=town)
+            )
     holidays = draw(st.frozensets(st.sampled_from(WEEKDAYS), max_size=3))
     dates = service_dates(MONDAY, holidays)
     maintenance = {
         vid: tuple(sorted(draw(st.frozensets(st.sampled_from(dates), max_size=2)))) for vid in sorted(SERVICES)
     }
-    places = ["P0", "X0", *sorted(towns)]
+    places = ["P0", "X0", *sorted(towns), *(v.id for v in villages)]
     requests = []
     for n in range(draw(st.integers(0, 4))):
         start = MONDAY + timedelta(days=draw(st.integers(0, 6)))
@@ -72,11 +86,13 @@ def weeks(draw: st.DrawFn) -> Week:
         max_nights_away=draw(st.integers(0, nights)),
         lodging_m=draw(st.integers(0, 200_000)),
     )
-    return Week(populations, holidays, maintenance, tuple(requests), rules)
+    grain = draw(st.sampled_from(Granularity))
+    return Week(populations, holidays, maintenance, tuple(requests), rules, tuple(villages), grain)
 
 
 def solve(week: Week, *, locks: tuple[Lock, ...] = (), previous: Plan | None = None) -> PlanningResult:
-    network = tiny_week_network(week.populations)
+    base = tiny_week_network(week.populations)
+    network = replace(base, places=(*base.places, *week.villages))
     fleet = Fleet(
         tuple(
             replace(v, services=SERVICES[v.id], maintenance_dates=week.maintenance[v.id]) for v in tiny_fleet().vehicles
@@ -87,7 +103,7 @@ def solve(week: Week, *, locks: tuple[Lock, ...] = (), previous: Plan | None = N
         network=network,
         travel=LineTravel(network),
         optimizer=RoutingOptimizer(workers=1),
-        params=PlanningParams(time_limit_s=1, rules=week.rules),
+        params=PlanningParams(time_limit_s=1, rules=week.rules, granularity=week.granularity),
         locks=locks,
         previous=previous,
     )
