@@ -15,6 +15,7 @@ from html import escape
 from maps.ical import fold_ics_line, ics_text, ics_utc
 from scheduler.calendar import BAKU
 from scheduler.domain import Network, Place, Vehicle
+from scheduler.naming import stop_label
 from scheduler.plan import Plan, Route, Stop
 
 __all__ = [
@@ -43,8 +44,17 @@ CSV_COLUMNS = (
     "expected_citizens",
     "request_ids",
     "locked",
+    "unit_id",
+    "unit_name_az",
+    "stop_name_az",
+    "stop_name_ru",
+    "stop_name_en",
+    "citizen_hours_saved",
 )
-"""One row per stop, in route order; times ISO 8601 in Asia/Baku; ``request_ids`` joined by ``;``."""
+"""One row per stop, in route order; times ISO 8601 in Asia/Baku; ``request_ids`` joined by ``;``. Columns are
+only ever appended: ``unit_id`` is the first-level unit of the place (the place's own id for a unit),
+``stop_name_*`` name the stop as people do ("Horadiz (Füzuli)", "Xaçmaz stansiyası (Xaçmaz)") and
+``citizen_hours_saved`` is the stop's citizen-minutes of travel saved / 60, to one decimal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +98,22 @@ def _site_name(network: Network, site_id: str) -> str:
     return site_id
 
 
+def _unit(network: Network, place: Place | None) -> Place | None:
+    """The first-level unit ``place`` lies in (the place itself for a unit); None when unknown."""
+    if place is None:
+        return None
+    return place if place.unit_id is None else _place(network, place.unit_id)
+
+
+def _hours(saved_citizen_min: int) -> float:
+    """Citizen-minutes as citizen-hours, to one decimal (as the plan JSON and the KPIs give them)."""
+    return round(saved_citizen_min / 60, 1)
+
+
+def _label(network: Network, stop: Stop, lang: str) -> str:
+    return stop_label(network, stop.place_id, stop.site_id, lang)
+
+
 def _local(moment: datetime) -> datetime:
     return moment.astimezone(BAKU)
 
@@ -110,6 +136,7 @@ def plan_csv(plan: Plan, network: Network) -> str:
     for route, stop in _ordered_stops(plan):
         vehicle = vehicles.get(route.vehicle_id)
         place = _place(network, stop.place_id)
+        unit = _unit(network, place)
         writer.writerow(
             (
                 stop.vehicle_id,
@@ -127,6 +154,12 @@ def plan_csv(plan: Plan, network: Network) -> str:
                 stop.expected_citizens,
                 ";".join(stop.request_ids),
                 "true" if stop.locked else "false",
+                place.unit if place else "",
+                unit.name_az if unit else "",
+                _label(network, stop, "az"),
+                _label(network, stop, "ru"),
+                _label(network, stop, "en"),
+                _hours(stop.saved_citizen_min),
             )
         )
     return out.getvalue()
@@ -140,7 +173,8 @@ h1 { font-size: 1.4rem; margin: 0 0 .3rem; } h2 { font-size: 1.1rem; margin: 1.2
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { border: 1px solid #999; padding: .25rem .4rem; text-align: left; vertical-align: top; }
 th { background: #eee; } td.num { text-align: right; } .muted { color: #555; }
-.day td { background: #f6f6f6; font-weight: bold; } svg { border: 1px solid #999; }
+.day td { background: #f6f6f6; font-weight: bold; } .total td { font-weight: bold; }
+svg { border: 1px solid #999; }
 @media print {
   @page { size: A4 landscape; margin: 12mm; }
   body { margin: 0; font-size: 10pt; } th { background: none; } .day td { background: none; }
@@ -197,9 +231,10 @@ def vehicle_itinerary_html(
     requests: Mapping[str, RequestSummary] | None = None,
     plan_label: str = "",
 ) -> str:
-    """A standalone, printable HTML page of one vehicle's week: stops with times and expected citizens, the
-    services the vehicle offers, the served requests, where it sleeps and a small route sketch. Every text is
-    escaped. Raises ``KeyError`` when the vehicle is not in the plan."""
+    """A standalone, printable HTML page of one vehicle's week: stops (named as people name them, "Horadiz
+    (Füzuli)", "Xaçmaz stansiyası (Xaçmaz)") with times, expected citizens and citizen-hours of travel saved, a
+    total per day and for the week, the services the vehicle offers, the served requests, where it sleeps and a
+    small route sketch. Every text is escaped. Raises ``KeyError`` when the vehicle is not in the plan."""
     vehicle = _vehicle(plan, vehicle_id)
     route = _route(plan, vehicle_id)
     known = requests or {}
@@ -229,25 +264,39 @@ def vehicle_itinerary_html(
         body.append("<p>No stops this week.</p>")
     else:
         rows = [
-            "<table><thead><tr><th>#</th><th>Arrive</th><th>Depart</th><th>Place</th><th>Site</th>"
-            "<th>Expected citizens</th><th>Requests</th><th>Locked</th></tr></thead><tbody>"
+            "<table><thead><tr><th>#</th><th>Arrive</th><th>Depart</th><th>Stop</th><th>Site</th>"
+            "<th>Expected citizens</th><th>Citizen-hours saved</th><th>Requests</th><th>Locked</th></tr></thead>"
+            "<tbody>"
         ]
-        current = None
+
+        def total_row(label: str, stops: Sequence[Stop]) -> str:
+            citizens = sum(s.expected_citizens for s in stops)
+            hours = _hours(sum(s.saved_citizen_min for s in stops))
+            return (
+                f'<tr class="total"><td colspan="5">{e(label)}</td><td class="num">{citizens}</td>'
+                f'<td class="num">{hours:.1f}</td><td colspan="2"></td></tr>'
+            )
+
+        day_stops: list[Stop] = []
         for number, stop in enumerate(route.stops, start=1):
-            if stop.date != current:
-                current = stop.date
-                rows.append(f'<tr class="day"><td colspan="8">{e(stop.date.strftime("%A %Y-%m-%d"))}</td></tr>')
-            place = _place(network, stop.place_id)
-            name = f"{place.name_az} / {place.name_en}" if place else stop.place_id
+            if not day_stops or stop.date != day_stops[0].date:
+                if day_stops:
+                    rows.append(total_row(f"Day total {day_stops[0].date.isoformat()}", day_stops))
+                day_stops = []
+                rows.append(f'<tr class="day"><td colspan="9">{e(stop.date.strftime("%A %Y-%m-%d"))}</td></tr>')
+            day_stops.append(stop)
+            label_az, label_en = _label(network, stop, "az"), _label(network, stop, "en")
+            name = label_az if label_az == label_en else f"{label_az} / {label_en}"
             rows.append(
                 f'<tr class="stop"><td class="num">{number}</td><td>{e(_time(stop.arrive))}</td>'
                 f"<td>{e(_time(stop.depart))}</td><td>{e(name)} <span class='muted'>({e(stop.place_id)})</span></td>"
                 f"<td>{e(_site_name(network, stop.site_id))} <span class='muted'>({e(stop.site_id)})</span></td>"
-                f'<td class="num">{stop.expected_citizens}</td><td>{e(", ".join(stop.request_ids)) or "-"}</td>'
-                f"<td>{'yes' if stop.locked else ''}</td></tr>"
+                f'<td class="num">{stop.expected_citizens}</td>'
+                f'<td class="num">{_hours(stop.saved_citizen_min):.1f}</td>'
+                f"<td>{e(', '.join(stop.request_ids)) or '-'}</td><td>{'yes' if stop.locked else ''}</td></tr>"
             )
-        total = sum(s.expected_citizens for s in route.stops)
-        rows.append(f'<tr><td colspan="5">Total</td><td class="num">{total}</td><td colspan="2"></td></tr>')
+        rows.append(total_row(f"Day total {day_stops[0].date.isoformat()}", day_stops))
+        rows.append(total_row("Week total", route.stops))
         rows.append("</tbody></table>")
         body.extend(rows)
     served = list(dict.fromkeys(rid for stop in route.stops for rid in stop.request_ids))
@@ -290,9 +339,9 @@ def _uid(stop: Stop, occurrence: int) -> str:
 
 
 def vehicle_ics(plan: Plan, network: Network, vehicle_id: str, *, stamp: datetime) -> str:
-    """The vehicle's stops as an iCalendar file for the crew: one VEVENT per stop, times in UTC, stable UIDs,
-    escaped and folded (RFC 5545). ``stamp`` is the DTSTAMP (when the file is made). Raises ``KeyError`` when the
-    vehicle is not in the plan."""
+    """The vehicle's stops as an iCalendar file for the crew: one VEVENT per stop named as people name it
+    ("Xaçmaz stansiyası (Xaçmaz)"), times in UTC, stable UIDs, escaped and folded (RFC 5545). ``stamp`` is the
+    DTSTAMP (when the file is made). Raises ``KeyError`` when the vehicle is not in the plan."""
     vehicle = _vehicle(plan, vehicle_id)
     route = _route(plan, vehicle_id)
     services = {s.code: s for s in network.services}
@@ -311,11 +360,12 @@ def vehicle_ics(plan: Plan, network: Network, vehicle_id: str, *, stamp: datetim
         key = (stop.vehicle_id, stop.date.isoformat(), stop.site_id)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        place = _place(network, stop.place_id)
-        place_name = f"{place.name_az} ({place.name_en})" if place else stop.place_id
+        label = _label(network, stop, "az")
         site = _site_name(network, stop.site_id)
         description = [
+            f"Stop: {label} / {_label(network, stop, 'en')}",
             f"Expected citizens: {stop.expected_citizens}",
+            f"Citizen-hours of travel saved: {_hours(stop.saved_citizen_min):.1f}",
             f"Services on board: {offered or 'none listed'}",
             f"Requests served: {', '.join(stop.request_ids) or 'none'}",
             f"Site: {site} ({stop.site_id})",
@@ -330,8 +380,8 @@ def vehicle_ics(plan: Plan, network: Network, vehicle_id: str, *, stamp: datetim
                 f"DTSTAMP:{ics_utc(stamp)}",
                 f"DTSTART:{ics_utc(stop.arrive)}",
                 f"DTEND:{ics_utc(stop.depart)}",
-                f"SUMMARY:{ics_text(f'{vehicle.id}: {place_name}, {stop.expected_citizens} citizens')}",
-                f"LOCATION:{ics_text(f'{site}, {place_name}')}",
+                f"SUMMARY:{ics_text(f'{vehicle.id}: {label}, {stop.expected_citizens} citizens')}",
+                f"LOCATION:{ics_text(label)}",
                 f"GEO:{stop.lat:.6f};{stop.lon:.6f}",
                 f"DESCRIPTION:{ics_text(chr(10).join(description))}",
                 "STATUS:CONFIRMED",
