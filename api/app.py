@@ -10,12 +10,10 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import SeferError
-from api.jobs import JobRunner
-from api.routes import centres, exports, fleet, health, jobs, places, plans, public, requests, services
+from api.http.routes import centres, exports, fleet, health, jobs, places, plans, public, requests, services
+from api.jobs.runner import JobRunner
+from api.services.store import open_store
 from api.settings import Settings, get_settings
-from data.bundled import load_fleet, load_network
-from data.db import make_engine, make_session_factory, migrate
-from data.repository import sync_reference
 from maps.assets import STATIC_DIR, STATIC_URL
 
 
@@ -31,21 +29,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(resolved.database_url)
+        store = open_store(database_url=resolved.database_url, data_dir=resolved.data_dir)
         try:
-            migrate(engine)
-            network = load_network(resolved.data_dir)
-            fleet = load_fleet(resolved.data_dir)
-            session_factory = make_session_factory(engine)
-            with session_factory.begin() as session:
-                sync_reference(session, network=network, fleet=fleet)
             app.state.settings = resolved
-            app.state.engine = engine
-            app.state.session_factory = session_factory
-            app.state.network = network
-            app.state.fleet = fleet
+            app.state.engine = store.engine
+            app.state.session_factory = store.sessions
+            app.state.network = store.network
+            app.state.fleet = store.fleet
             # Background solves in worker processes; start-up fails the jobs a previous server left unfinished.
-            runner = JobRunner(sessions=session_factory, database_url=resolved.database_url, data_dir=resolved.data_dir)
+            runner = JobRunner(sessions=store.sessions, database_url=resolved.database_url, data_dir=resolved.data_dir)
             app.state.job_runner = runner
             runner.start()
             try:
@@ -53,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 runner.stop()
         finally:
-            engine.dispose()
+            store.close()
 
     app = FastAPI(title="Səfər", summary="Weekly routes for ASAN xidmət mobile services", lifespan=lifespan)
     app.add_exception_handler(SeferError, _sefer_error)

@@ -1,8 +1,9 @@
-"""One tree of errors the use cases raise; HTTP (``api.app``) and the CLI (``api.cli_support``) each map it once.
+"""One tree of errors the use cases raise; HTTP (``api.app``) and the CLI (``api.cli.support``) each map it once.
 
 | kind | HTTP | CLI exit |
 |---|---|---|
 | ``NotFound`` | 404 | 2 |
+| ``Forbidden`` (the caller's role or places do not allow it) | 403 | 2 |
 | ``InvalidInput`` (names the field) | 422 | 2 |
 | ``Conflict`` (state or version; ``RefusedByRules`` lists the violations) | 409 | 1 |
 | ``Unavailable`` | 503 | 1 |
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from scheduler.validator import Violation
@@ -36,18 +38,52 @@ class NotFound(SeferError):
     exit_code = 2
 
 
+class Forbidden(SeferError):
+    http_status = 403
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One bad field: its location below the body (``("services", 2)``), what is wrong, and the value given."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    value: Any = None
+    kind: str = "value_error"
+
+
 class InvalidInput(SeferError):
-    """Bad input in one field: 422 in FastAPI's own shape, so clients parse one format."""
+    """Bad input in one or more fields: 422 in FastAPI's own shape, so clients parse one format."""
 
     http_status = 422
     exit_code = 2
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str | tuple[str | int, ...], message: str, value: Any = None) -> None:
+        loc = (field,) if isinstance(field, str) else field
+        self.errors: tuple[FieldError, ...] = (FieldError(loc, message, value),)
         super().__init__(message)
-        self.field = field
+        self.field = str(loc[0])
+
+    @classmethod
+    def of(cls, errors: Sequence[FieldError]) -> InvalidInput:
+        """All of ``errors`` in one answer (the first one's message is the CLI's line)."""
+        first, *_ = errors
+        out = cls(first.loc, first.message, first.value)
+        out.errors = tuple(errors)
+        return out
 
     def body(self) -> dict[str, Any]:
-        return {"detail": [{"type": "value_error", "loc": ["body", self.field], "msg": self.message, "input": None}]}
+        return {
+            "detail": [
+                {"type": e.kind, "loc": ["body", *e.loc], "msg": e.message, "input": _jsonable(e.value)}
+                for e in self.errors
+            ]
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int, float, bool, list, dict)) else str(value)
 
 
 class Conflict(SeferError):

@@ -119,3 +119,8 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def ping(session: Session) -> None:
+    """Run a trivial query; raises SQLAlchemy's ``DBAPIError`` when the database does not answer."""
+    session.execute(text("SELECT 1"))

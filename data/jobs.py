@@ -1,11 +1,10 @@
-"""Background jobs and plan versions in the database: what the job runner and the plan lifecycle endpoints store.
+"""Background jobs in the database: what the job runner and its worker processes store.
 
 Every status change is a conditional update (``... WHERE status IN (...)``), so the web process (cancel, restart)
 and a worker process (progress, result) never overwrite each other's decision: a job cancelled while its worker
 was storing a plan stays cancelled, and the worker's transaction, which checks the status, rolls the plan back.
-Plan versions work the same way: an edit or a publish names the version it read, and only one writer moves it on.
 
-Like ``data.repository``: keyword-only functions taking a ``Session``; they flush but never commit.
+Like every ``data`` module: keyword-only functions taking a ``Session``; they flush but never commit.
 """
 
 from __future__ import annotations
@@ -159,3 +158,11 @@ def fail_unfinished(session: Session, *, message: str) -> list[int]:
     for job_id in ids:
         finish_job(session, job_id=job_id, status=JobStatus.FAILED, message=message)
     return ids
+
+
+def list_jobs(session: Session, *, status: JobStatus | None = None, limit: int = 100) -> list[StoredJob]:
+    """The newest ``limit`` jobs, of one status when given, newest first."""
+    query = select(JobRow).order_by(JobRow.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(JobRow.status == status.value)
+    return [_job(row) for row in session.scalars(query)]

@@ -1,7 +1,8 @@
 """SQLAlchemy models: the database shape of the reference data and of stored plans.
 
-ORM classes stay inside ``data/``; ``data.repository`` converts them to and from the domain types. Every
-timestamp column is :class:`UTCDateTime`: aware UTC in Python on every backend (SQLite included), never naive.
+ORM classes stay inside ``data/``; the aggregate modules (``data.plans``, ``data.visit_requests``, ...)
+convert them to and from the domain types. Every timestamp column is :class:`UTCDateTime`: aware UTC in Python
+on every backend (SQLite included), never naive.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Visit requests as the API keeps them: who filed them, how they named the place, their state and outcome.
 
 Keyword-only functions taking a ``Session``; they flush but never commit (the caller owns the transaction).
-``data.repository`` keeps the planner's view (``add_request``, ``open_requests``); this module adds what the
-regional offices' API needs, on the same ``visit_requests`` table. States::
+The planner's view for a solve is ``open_requests``. States (``RequestStatus``)::
 
     submitted → scheduled | declined   (when a plan is published; again on a later publish)
     scheduled → done                   (not set by this module yet)
@@ -15,36 +14,53 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from data.models import PlanRow, StopRow, VisitRequestRow
 from scheduler.calendar import BAKU
+from scheduler.requests import Priority, VisitRequest
 
 __all__ = [
     "CANCELLABLE",
     "EDITABLE",
+    "OPEN",
     "STATUSES",
     "IdempotencyConflict",
     "NewRequest",
     "RequestStateError",
+    "RequestStatus",
     "StoredRequest",
     "cancel_request",
     "create_request",
     "get_request",
     "list_requests",
     "new_request_id",
+    "open_requests",
     "record_outcomes",
+    "request_count",
     "update_request",
 ]
 
-STATUSES = ("submitted", "scheduled", "declined", "done", "cancelled")
-EDITABLE = ("submitted",)
-CANCELLABLE = ("submitted", "scheduled", "declined")
+
+class RequestStatus(StrEnum):
+    SUBMITTED = "submitted"
+    SCHEDULED = "scheduled"
+    DECLINED = "declined"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+STATUSES = tuple(RequestStatus)
+EDITABLE = (RequestStatus.SUBMITTED,)
+CANCELLABLE = (RequestStatus.SUBMITTED, RequestStatus.SCHEDULED, RequestStatus.DECLINED)
+OPEN = CANCELLABLE
+"""The states a solve considers: not cancelled, not done."""
 
 
 class RequestStateError(ValueError):
@@ -86,7 +102,7 @@ class StoredRequest:
     services: tuple[str, ...]
     priority: str
     note: str
-    status: str
+    status: RequestStatus
     created_at: datetime
     outcome: dict[str, Any] = field(default_factory=dict)
 
@@ -106,7 +122,7 @@ def _stored(row: VisitRequestRow) -> StoredRequest:
         services=tuple(str(code) for code in row.services or ()),
         priority=row.priority,
         note=row.note or "",
-        status=row.status,
+        status=RequestStatus(row.status),
         created_at=row.created_at,
         outcome=dict(row.outcome or {}),
     )
@@ -127,23 +143,25 @@ def create_request(
     session: Session,
     *,
     request: NewRequest,
-    office_id: int,
+    office_id: int | None,
     office: str | None,
     idempotency_key: str | None = None,
     body_sha256: str | None = None,
+    request_id: str | None = None,
 ) -> tuple[StoredRequest, bool]:
-    """Store a new ``submitted`` request filed by principal ``office_id``; returns it and whether it is new.
+    """Store a new ``submitted`` request filed by principal ``office_id`` (None: from the planner's console)
+    under ``request_id`` (default: a new ``REQ-`` id); returns it and whether it is new.
 
     With an ``idempotency_key`` already used by that principal: the same ``body_sha256`` returns the stored
     request (``False``), another body raises :class:`IdempotencyConflict`. A concurrent insert of the same key is
     caught by the unique index and answered the same way. Flushes; on that race it rolls the session back.
     """
-    if idempotency_key is not None:
+    if idempotency_key is not None and office_id is not None:
         earlier = _by_key(session, office_id=office_id, key=idempotency_key)
         if earlier is not None:
             return _replay(earlier, body_sha256)
     row = VisitRequestRow(
-        id=new_request_id(),
+        id=request_id or new_request_id(),
         office=office,
         office_id=office_id,
         place_id=request.place_id,
@@ -156,7 +174,7 @@ def create_request(
         services=list(request.services),
         priority=request.priority,
         note=request.note,
-        status="submitted",
+        status=RequestStatus.SUBMITTED,
         created_at=datetime.now(UTC),
         outcome={},
         idempotency_key=idempotency_key,
@@ -167,7 +185,7 @@ def create_request(
         session.flush()
     except IntegrityError:
         session.rollback()
-        if idempotency_key is None:
+        if idempotency_key is None or office_id is None:
             raise
         earlier = _by_key(session, office_id=office_id, key=idempotency_key)
         if earlier is None:
@@ -238,12 +256,12 @@ def cancel_request(session: Session, *, request_id: str) -> StoredRequest:
     row = session.get(VisitRequestRow, request_id)
     if row is None:
         raise KeyError(request_id)
-    if row.status == "cancelled":
+    if row.status == RequestStatus.CANCELLED:
         return _stored(row)
     if row.status not in CANCELLABLE:
         raise RequestStateError(f"request {request_id} is {row.status}; it can no longer be cancelled")
-    was_scheduled = row.status == "scheduled"
-    row.status = "cancelled"
+    was_scheduled = row.status == RequestStatus.SCHEDULED
+    row.status = RequestStatus.CANCELLED
     if was_scheduled:
         _flag_published_plans(session, request_id)
     session.flush()
@@ -285,7 +303,7 @@ def record_outcomes(session: Session, *, plan_id: int) -> int:
 
     A scheduled request gets the plan id and its first stop (vehicle, date, arrive, depart; Asia/Baku times) and
     every stop serving it under ``visits`` (a large request is cut into day parts); a declined one gets the plan
-    id, the reason code and the sentence. Called by ``data.repository.publish_plan`` after it set the statuses;
+    id, the reason code and the sentence. Called by ``data.plans.publish_plan`` after it set the statuses;
     cancelled and done requests keep their outcome.
     """
     plan = session.get(PlanRow, plan_id)
@@ -301,7 +319,7 @@ def record_outcomes(session: Session, *, plan_id: int) -> int:
     ids: Sequence[str] = sorted(set(visits) | set(unserved))
     filled = 0
     for row in session.scalars(select(VisitRequestRow).where(VisitRequestRow.id.in_(ids))):
-        if row.status == "scheduled" and row.id in visits:
+        if row.status == RequestStatus.SCHEDULED and row.id in visits:
             first = visits[row.id][0]
             row.outcome = {
                 "plan_id": plan_id,
@@ -311,7 +329,7 @@ def record_outcomes(session: Session, *, plan_id: int) -> int:
                 "depart": first["depart"],
                 "visits": visits[row.id],
             }
-        elif row.status == "declined" and row.id in unserved:
+        elif row.status == RequestStatus.DECLINED and row.id in unserved:
             reason = unserved[row.id]
             row.outcome = {"plan_id": plan_id, "reason": reason["reason"], "message": reason["message"]}
         else:
@@ -319,3 +337,33 @@ def record_outcomes(session: Session, *, plan_id: int) -> int:
         filled += 1
     session.flush()
     return filled
+
+
+def open_requests(session: Session, *, first: date, last: date) -> list[VisitRequest]:
+    """Requests not cancelled or done whose window overlaps ``first``..``last``, oldest first."""
+    rows = session.scalars(
+        select(VisitRequestRow)
+        .where(
+            VisitRequestRow.status.in_(OPEN),
+            VisitRequestRow.window_start <= last,
+            VisitRequestRow.window_end >= first,
+        )
+        .order_by(VisitRequestRow.created_at, VisitRequestRow.id)
+    )
+    return [
+        VisitRequest(
+            r.id,
+            r.place_id,
+            r.window_start,
+            r.window_end,
+            r.expected_citizens,
+            tuple(r.services),
+            Priority(r.priority),
+            r.office,
+        )
+        for r in rows
+    ]
+
+
+def request_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(VisitRequestRow)) or 0)

@@ -2,7 +2,8 @@
 
 The checks run from the most to the least fundamental: no vehicle offers the services; no service day in the
 window; no capable vehicle reaches the place; more citizens than the capable vehicles can serve in the window;
-an open centre near enough that a visit spares no travel; otherwise the capable vehicles were busy with visits the objective valued more, and those visits are named.
+an open centre near enough that a visit spares no travel; otherwise the capable vehicles were busy with visits the
+objective valued more, and those visits are named.
 """
 
 from __future__ import annotations
@@ -92,9 +93,10 @@ def _centre_nearby(problem: Problem, request: VisitRequest) -> str:
     trips = dict(demand.trip_min) if demand is not None else {}
     known = [minutes for code in request.services if (minutes := trips.get(code)) is not None]
     reach = f"within {max(known)} min by road" if known and len(known) == len(request.services) else "within reach"
+    services = ", ".join(request.services) or "its services"
     return (
-        f"an open fixed centre offering {', '.join(request.services) or 'its services'} is {reach}, so a visit would spare "
-        "its citizens no travel; the office can direct them there"
+        f"an open fixed centre offering {services} is {reach}, so a visit would spare its citizens no travel; "
+        "the office can direct them there"
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
+from data.visit_requests import NewRequest, create_request
 from scheduler.domain import (
     CentreKind,
     CentreStatus,
@@ -18,6 +21,7 @@ from scheduler.domain import (
     VehicleKind,
 )
 from scheduler.plan import Leg, Plan, Route, Stop, compute_kpis
+from scheduler.requests import VisitRequest
 
 BAKU = ZoneInfo("Asia/Baku")
 WEEK_START = date(2025, 3, 3)
@@ -192,4 +196,23 @@ def make_plan(network: Network, *, week_start: date = WEEK_START) -> Plan:
         vehicles=(bus, train),
         routes=routes,
         kpis=compute_kpis(routes, demand_citizens=1000, solve_seconds=1.234),
+    )
+
+
+def store_request(session: Session, request: VisitRequest, *, note: str = "") -> None:
+    """Store ``request`` under its own id as the planner's console files one (no office principal)."""
+    create_request(
+        session,
+        request=NewRequest(
+            place_id=request.place_id,
+            window_start=request.window_start,
+            window_end=request.window_end,
+            expected_citizens=request.expected_citizens,
+            services=request.services,
+            priority=request.priority.value,
+            note=note,
+        ),
+        office_id=None,
+        office=request.office,
+        request_id=request.id,
     )

@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 
+from scheduler.calendar import service_dates
+from scheduler.demand import estimate_demand
 from scheduler.domain import (
     CentreKind,
     CentreStatus,
@@ -23,32 +26,30 @@ from scheduler.domain import (
     Service,
     ServiceCentre,
     Station,
-    Terrain,
     Vehicle,
     VehicleKind,
 )
 from scheduler.ports import UNREACHABLE, LatLon, Site, TravelMatrix
+from scheduler.problem import CandidateVisit, Problem, Rules, build_problem
+from scheduler.requests import VisitRequest
+from tests.factories import make_place
 
 KM_PER_DEGREE = 111.0
 
 
 def _place(pid: str, lon: float, population: int, *, exclave: bool = False) -> Place:
-    return Place(
-        id=pid,
-        name_az=f"{pid} az",
-        name_en=f"{pid} en",
+    return make_place(
+        pid,
+        f"{pid} az",
+        f"{pid} en",
+        40.0,
+        lon,
         name_ru=f"{pid} ru",
-        unit_type="rayon",
         centre_az=pid,
         centre_en=pid,
-        lat=40.0,
-        lon=lon,
         population=population,
-        population_as_of="2024",
-        economic_region="Test" if not exclave else "Exclave",
+        economic_region="Exclave" if exclave else "Test",
         exclave=exclave,
-        terrain=Terrain.LOWLAND,
-        source="test",
     )
 
 
@@ -163,3 +164,32 @@ class BridgedLineTravel(LineTravel):
     def _coords(self, kind: VehicleKind, site_id: str) -> tuple[LatLon, bool]:
         coords, _ = super()._coords(kind, site_id)
         return coords, False
+
+
+MONDAY = date(2026, 11, 23)
+"""The tiny country's planning week (no holidays)."""
+
+
+def make_problem(rules: Rules | None = None, requests: Sequence[VisitRequest] = ()) -> Problem:
+    """The tiny country's week of ``MONDAY`` (no holidays), with its demand and ``requests``."""
+    network = tiny_network()
+    travel = LineTravel(network)
+    return build_problem(
+        network=network,
+        fleet=tiny_fleet(),
+        travel=travel,
+        demand=estimate_demand(network, travel, service_dates(MONDAY, set())),
+        week_start=MONDAY,
+        service_dates=service_dates(MONDAY, set()),
+        rules=rules,
+        requests=requests,
+    )
+
+
+def background(problem: Problem, place_id: str, *, train: bool = False) -> list[CandidateVisit]:
+    """The background visits (no request, no lock) of a place: the bus's, or the train's at its station."""
+    return [
+        c
+        for c in problem.candidates
+        if c.place_id == place_id and not c.request_ids and not c.locked and (c.train_site_id is not None) == train
+    ]

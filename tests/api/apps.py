@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import FastAPI
 
 from api.app import create_app
-from api.deps import get_today
+from api.http.deps import get_today
 from api.settings import Settings
 
 MONDAY = date(2026, 11, 16)

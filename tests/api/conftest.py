@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.auth import Role
+from api.services.principals import Role
 from tests.api.apps import app_on
 from tests.api.tokens import bearer, make_token
 

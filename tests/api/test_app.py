@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from api.deps import get_today
+from api.http.deps import get_today
+from api.services.store import DatabaseDown
 from api.settings import Settings, get_settings
-from data.db import DatabaseUnavailable
-from data.repository import publish_plan, save_plan
+from data.plans import publish_plan, save_plan
 from scheduler.domain import Network
 from scheduler.plan import Plan, plan_to_dict
 from tests.api.apps import app_on
@@ -187,5 +187,5 @@ def test_get_settings_is_cached() -> None:
 def test_database_is_reached_at_start_up_not_at_creation() -> None:
     """create_app alone opens nothing; starting the app on an unreachable database fails with one clear error."""
     app = create_app(Settings(database_url="postgresql+psycopg://nobody:secret@127.0.0.1:1/none"))
-    with pytest.raises(DatabaseUnavailable, match=r"nobody@127\.0\.0\.1:1/none"), TestClient(app):
+    with pytest.raises(DatabaseDown, match=r"nobody@127\.0\.0\.1:1/none"), TestClient(app):
         pass

@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Role, token_digest
+from api.services.principals import Role, token_digest
 from data.models import PrincipalRow
 from tests.api.apps import app_on
-from tests.api.test_cli import run_sefer
 from tests.api.tokens import make_token
+from tests.console import run_sefer
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.bench_cli import bench_app
+from api.cli.bench import bench_app
 
 BENCHMARKS = Path(
     os.environ.get("SEFER_BENCHMARKS_DIR", Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks")

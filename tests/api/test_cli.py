@@ -6,7 +6,6 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,15 +14,7 @@ from pathlib import Path
 import pytest
 
 from data.bundled import DEFAULT_DIRECTORY
-
-SEFER = Path(sys.executable).parent / "sefer"
-
-
-def run_sefer(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": str(SEFER.parent), "HOME": str(cwd), **(env or {})}
-    return subprocess.run(
-        [str(SEFER), *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300, check=False
-    )
+from tests.console import SEFER, run_sefer
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Role
-from api.planning import week_inputs
-from data.repository import list_places, maintenance_days
+from api.services.principals import Role
+from api.services.solving import week_inputs
+from data.fleet import maintenance_days
+from data.places import list_places
 from scheduler.domain import Fleet
 from scheduler.pipeline import PlanningParams
 from tests.api.apps import MONDAY, app_on

@@ -17,11 +17,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Role
-from api.deps import get_today
-from api.jobs import RESTART_MESSAGE, SHUTDOWN_MESSAGE, JobRunner, WorkOrder
-from data.job_store import create_job, start_job
-from data.repository import latest_plan_id
+from api.http.deps import get_today
+from api.jobs.runner import RESTART_MESSAGE, SHUTDOWN_MESSAGE, JobRunner
+from api.jobs.worker import WorkOrder
+from api.services.principals import Role
+from data.jobs import create_job, start_job
+from data.plans import latest_plan_id
 from tests.api.apps import app_on
 from tests.api.tokens import make_token
 

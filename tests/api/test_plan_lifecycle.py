@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Role
-from api.deps import get_today
-from api.planning import PlanningParams, week_inputs
-from data.repository import get_plan, save_plan
+from api.http.deps import get_today
+from api.services.principals import Role
+from api.services.solving import PlanningParams, week_inputs
+from data.plans import get_plan, save_plan
 from routing.travel import GraphTravelModel
 from scheduler.assemble import build_plan
 from scheduler.domain import Fleet, Network

@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from scheduler.calendar import BAKU, next_week_start
-from tests.api.test_cli import run_sefer
+from tests.console import run_sefer
+
+WEEK = next_week_start(datetime.now(BAKU).date())
+"""The coming week: a week that is over can be neither planned nor published."""
+WEDNESDAY, SATURDAY, SUNDAY = ((WEEK + timedelta(days=n)).isoformat() for n in (2, 5, 6))
 
 
 def _ok(*args: str, cwd: Path) -> str:
@@ -19,31 +23,31 @@ def _ok(*args: str, cwd: Path) -> str:
 
 
 def test_request_is_recorded_and_listed(tmp_path: Path) -> None:
-    """`request add` prints the new id; `request list` shows it with its window, citizens and services."""
+    """`request add` prints the new id; `request list` shows it with its status, window, citizens and services."""
     rid = _ok(
-        "request", "add", "--place", "AZ-LAC", "--from", "2026-11-24", "--to", "2026-11-26", "--citizens", "80",
+        "request", "add", "--place", "AZ-LAC", "--from", WEDNESDAY, "--to", SATURDAY, "--citizens", "80",
         "--services", "passport", "--priority", "urgent", cwd=tmp_path,
     )  # fmt: skip
     assert rid.startswith("REQ-")
-    listed = _ok("request", "list", "--from", "2026-11-23", "--to", "2026-11-29", cwd=tmp_path)
-    assert listed == f"{rid} AZ-LAC 2026-11-24..2026-11-26 80 passport urgent"
+    listed = _ok("request", "list", "--place", "AZ-LAC", cwd=tmp_path)
+    assert listed == f"{rid} submitted AZ-LAC {WEDNESDAY}..{SATURDAY} 80 passport urgent"
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("request", "add", "--place", "AZ-NOPE", "--from", "2026-11-24", "--to", "2026-11-26", "--citizens", "5"),
+        (("request", "add", "--place", "AZ-NOPE", "--from", WEDNESDAY, "--to", SATURDAY, "--citizens", "5"),
          "--place"),
-        (("request", "add", "--place", "AZ-LAC", "--from", "2026-11-26", "--to", "2026-11-24", "--citizens", "5"),
+        (("request", "add", "--place", "AZ-LAC", "--from", SATURDAY, "--to", WEDNESDAY, "--citizens", "5"),
          "--to"),
-        (("request", "add", "--place", "AZ-LAC", "--from", "24.11.2026", "--to", "2026-11-24", "--citizens", "5"),
+        (("request", "add", "--place", "AZ-LAC", "--from", "24.11.2026", "--to", WEDNESDAY, "--citizens", "5"),
          "--from"),
-        (("request", "add", "--place", "AZ-LAC", "--from", "2026-11-24", "--to", "2026-11-24", "--citizens", "5",
+        (("request", "add", "--place", "AZ-LAC", "--from", WEDNESDAY, "--to", WEDNESDAY, "--citizens", "5",
           "--services", "teleport"), "teleport"),
         (("maintenance", "BUS-99", "2026-11-24"), "BUS-99"),
         (("lock", "7", "--vehicle", "BUS-01", "--date", "2026-11-24"), "plan 7"),
         (("publish", "7"), "plan 7 not found"),
-        (("reoptimize", "7", "--time-limit", "1"), "no plan 7"),
+        (("reoptimize", "7", "--time-limit", "1"), "plan 7 not found"),
     ],
 )  # fmt: skip
 def test_bad_planner_input_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
@@ -53,11 +57,6 @@ def test_bad_planner_input_is_one_line_and_exit_2(tmp_path: Path, args: tuple[st
     assert message in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert len(result.stderr.strip().splitlines()) == 1
-
-
-WEEK = next_week_start(datetime.now(BAKU).date())
-"""The coming week: a week that is over can be neither planned nor published."""
-WEDNESDAY, SATURDAY, SUNDAY = ((WEEK + timedelta(days=n)).isoformat() for n in (2, 5, 6))
 
 
 @pytest.mark.slow

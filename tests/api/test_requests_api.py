@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Role
-from data.repository import open_requests, publish_plan, save_plan
+from api.services.principals import Role
+from data.plans import publish_plan, save_plan
+from data.visit_requests import open_requests
 from scheduler.domain import Network
 from scheduler.requests import Reason, Unserved
 from tests.api.apps import MONDAY, app_on

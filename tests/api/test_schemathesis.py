@@ -30,14 +30,14 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from api.auth import Role
+from api.services.principals import Role
 from api.settings import Settings
-from data.repository import add_request, save_plan
+from data.plans import save_plan
 from scheduler.domain import Network
 from scheduler.plan import Plan
 from scheduler.requests import Priority, VisitRequest
 from tests.api.tokens import make_token
-from tests.factories import make_plan
+from tests.factories import make_plan, store_request
 
 GENERATED_EXAMPLES = 30
 """Generated cases per operation, on top of the documented examples: keeps the whole run near half a minute."""
@@ -73,9 +73,9 @@ def seeded_app(tmp_path: Path) -> Iterator[tuple[FastAPI, str]]:
         start = date.today() + timedelta(days=7)
         with factory.begin() as session:
             save_plan(session, plan=_as_bus_01(make_plan(network)))
-            add_request(
+            store_request(
                 session,
-                request=VisitRequest(
+                VisitRequest(
                     "REQ-1a2b3c4d", "AZ-QAB", start, start + timedelta(days=4), 80, ("passport",), Priority.URGENT
                 ),
             )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.bench_cli import bench_app
+from api.cli.bench import bench_app
 
 runner = CliRunner()
 

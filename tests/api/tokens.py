@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Role, new_token, token_digest
-from data.repository import add_principal
+from api.services.principals import Role, new_token, token_digest
+from data.principals import add_principal
 
 
 def make_token(app: FastAPI, role: Role, places: tuple[str, ...] = (), name: str = "test") -> str:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from scheduler.calendar import BAKU
-from tests.api.test_cli import SEFER, run_sefer
+from tests.console import SEFER, run_sefer
 
 CHROMIUM = Path("/usr/bin/chromium")
 OFFLINE = {"SEFER_MAP_TILES": ""}

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from data.bundled import load_fleet, load_network
-from data.fleet_store import set_place_population, update_centre, with_planner_edits
-from data.repository import sync_reference
+from data.places import set_place_population, update_centre, with_planner_edits
+from data.reference_sync import sync_reference
 from routing.travel import GraphTravelModel
 from scheduler.calendar import service_dates
 from scheduler.demand import estimate_demand

@@ -15,17 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from data.db import DatabaseUnavailable, alembic_config, make_engine, migrate
+from data.fleet import list_vehicles
 from data.models import Base, CentreRow, LegRow, PlaceRow, PlanRow, StationRow, StopRow, VehicleRow
-from data.repository import (
-    BAKU,
-    get_plan,
-    latest_plan_id,
-    list_places,
-    list_vehicles,
-    save_plan,
-    sync_reference,
-    upcoming_stops,
-)
+from data.places import list_places
+from data.plans import get_plan, latest_plan_id, save_plan, upcoming_stops
+from data.reference_sync import sync_reference
+from scheduler.calendar import BAKU
 from scheduler.domain import Fleet
 from scheduler.plan import Plan, plan_to_dict
 from tests.factories import WEEK_START, make_fleet, make_network, make_plan

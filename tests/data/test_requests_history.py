@@ -7,21 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from data.fleet import book_maintenance, maintenance_days
+from data.history import visit_history
 from data.models import VisitRequestRow
-from data.repository import (
-    add_maintenance,
-    add_request,
-    get_plan,
-    maintenance_days,
-    open_requests,
-    publish_plan,
-    save_plan,
-    set_locked,
-    sync_reference,
-    visit_history,
-)
+from data.plans import get_plan, publish_plan, save_plan, set_locked
+from data.reference_sync import sync_reference
+from data.visit_requests import open_requests
 from scheduler.requests import Priority, Reason, Unserved, VisitRequest
-from tests.factories import WEEK_START, make_fleet, make_network, make_plan
+from tests.factories import WEEK_START, make_fleet, make_network, make_plan, store_request
 
 
 def _setup(session: Session) -> tuple[str, str]:
@@ -38,9 +31,9 @@ def _request(rid: str, place: str, days: tuple[int, int] = (0, 4)) -> VisitReque
 def test_open_requests_are_those_whose_window_overlaps(session: Session) -> None:
     """A request is planned in a week only when its window overlaps the week; cancelled ones never."""
     p1, _ = _setup(session)
-    add_request(session, request=_request("R1", p1))
-    add_request(session, request=_request("R2", p1, (10, 12)))
-    add_request(session, request=_request("R3", p1))
+    store_request(session, _request("R1", p1))
+    store_request(session, _request("R2", p1, (10, 12)))
+    store_request(session, _request("R3", p1))
     session.get_one(VisitRequestRow, "R3").status = "cancelled"
     week = open_requests(session, first=WEEK_START, last=WEEK_START + timedelta(days=6))
     assert [r.id for r in week] == ["R1"]
@@ -50,8 +43,8 @@ def test_open_requests_are_those_whose_window_overlaps(session: Session) -> None
 def test_publishing_schedules_served_and_declines_unserved_requests(session: Session) -> None:
     """Publish: a request a stop serves becomes scheduled, one with a reason becomes declined."""
     p1, p2 = _setup(session)
-    add_request(session, request=_request("R1", p1))
-    add_request(session, request=_request("R2", p2))
+    store_request(session, _request("R1", p1))
+    store_request(session, _request("R2", p2))
     plan = make_plan(make_network())
     bus = plan.routes[0]
     served = replace(bus, stops=(replace(bus.stops[0], request_ids=("R1",)), *bus.stops[1:]))
@@ -89,6 +82,6 @@ def test_locks_and_maintenance_are_stored(session: Session) -> None:
     stored = get_plan(session, plan_id=plan_id)
     assert stored is not None
     assert [s.locked for s in stored.routes[0].stops] == [True, True, False]
-    add_maintenance(session, vehicle_id=bus, day=WEEK_START)
-    add_maintenance(session, vehicle_id=bus, day=WEEK_START)
+    book_maintenance(session, vehicle_id=bus, day=WEEK_START)
+    book_maintenance(session, vehicle_id=bus, day=WEEK_START)
     assert maintenance_days(session) == {bus: (WEEK_START,)}

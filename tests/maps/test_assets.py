@@ -19,7 +19,7 @@ from maps.assets import (
     resolve_tiles,
 )
 from maps.plan_map import render_plan_map
-from tests.maps.test_plan_map import _network, _plan
+from tests.maps.world import maps_network, maps_plan
 
 LINK = re.compile(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"')
 
@@ -31,7 +31,7 @@ def _links(page: str) -> list[str]:
 def test_plan_map_loads_only_vendored_files_under_static() -> None:
     """Without tiles the rendered page names no remote host at all; its scripts and styles are /static files
     that exist in maps/static."""
-    page = render_plan_map(_plan(), _network(), tiles=None).get_root().render()
+    page = render_plan_map(maps_plan(), maps_network(), tiles=None).get_root().render()
     assert not re.findall(r"https?://", page)
     links = _links(page)
     assert any(url.endswith("/leaflet.js") for url in links)
@@ -79,7 +79,7 @@ def test_an_unvendored_resource_is_refused() -> None:
 def test_saved_map_carries_its_vendor_copy_and_relative_links(tmp_path: Path) -> None:
     """``save`` writes the page with relative links and copies the vendored files beside it, so the file opens
     from disk with no network; rendering for the API afterwards still uses /static."""
-    m = render_plan_map(_plan(), _network(), tiles=None)
+    m = render_plan_map(maps_plan(), maps_network(), tiles=None)
     out = tmp_path / "out"
     out.mkdir()
     m.save(str(out / "plan.html"))

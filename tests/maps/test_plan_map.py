@@ -25,146 +25,9 @@ from maps.plan_map import (
     demand_radius_px,
     render_plan_map,
 )
-from scheduler.domain import (
-    CentreKind,
-    CentreStatus,
-    Network,
-    Place,
-    Service,
-    ServiceCentre,
-    Station,
-    Terrain,
-    Vehicle,
-    VehicleKind,
-)
-from scheduler.plan import Leg, Overnight, Plan, Route, Stop, compute_kpis
+from scheduler.plan import Plan, Route
 from scheduler.requests import Priority, Reason, Unserved, VisitRequest
-
-BAKU = ZoneInfo("Asia/Baku")
-EVIL = "<script>alert(1)</script>"
-WEEK = date(2025, 3, 3)
-
-
-def _place(place_id: str, name_az: str, name_en: str, lat: float, lon: float) -> Place:
-    return Place(
-        id=place_id,
-        name_az=name_az,
-        name_en=name_en,
-        name_ru=name_en,
-        unit_type="rayon",
-        centre_az=name_az,
-        centre_en=name_en,
-        lat=lat,
-        lon=lon,
-        population=40_000,
-        population_as_of="2024",
-        economic_region="Şəki-Zaqatala",
-        exclave=False,
-        terrain=Terrain.MOUNTAIN,
-        source="test",
-    )
-
-
-def _network() -> Network:
-    return Network(
-        places=(
-            _place("AZ-QAB", "Qəbələ", "Gabala", 40.98, 47.85),
-            _place("AZ-SAK", f"Şəki {EVIL}", "Shaki ${alert(2)} `tick`", 41.19, 47.17),
-        ),
-        centres=(
-            ServiceCentre(
-                id="ASAN-QAB",
-                kind=CentreKind.ASAN,
-                name="Qəbələ ASAN xidmət",
-                place_id="AZ-QAB",
-                lat=40.981,
-                lon=47.846,
-                status=CentreStatus.OPEN,
-                opened="2015",
-                services=("passport",),
-                source="test",
-            ),
-        ),
-        stations=(Station("ST-SAK", "Şəki vağzalı", 41.10, 47.10, "AZ-SAK", coords_estimated=True),),
-        rail_lines=(),
-        roads=(),
-        services=(Service("passport", "Pasport", "Passport", "Паспорт"),),
-    )
-
-
-def _vehicle(vehicle_id: str, kind: VehicleKind, depot: str, station: str | None = None) -> Vehicle:
-    return Vehicle(
-        id=vehicle_id,
-        kind=kind,
-        name=f"Mobil {vehicle_id}",
-        depot_place_id=depot,
-        depot_station_id=station,
-        capacity_citizens_per_day=200,
-        service_start_min=540,
-        service_end_min=1080,
-        services=("passport",),
-    )
-
-
-def _at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2025, 3, 3 + day, hour, minute, tzinfo=BAKU)
-
-
-def _stop(vehicle_id: str, day: int, place_id: str, site_id: str, lat: float, lon: float) -> Stop:
-    return Stop(
-        vehicle_id=vehicle_id,
-        date=date(2025, 3, 3 + day),
-        place_id=place_id,
-        site_id=site_id,
-        lat=lat,
-        lon=lon,
-        arrive=_at(day, 9),
-        depart=_at(day, 15, 30),
-        expected_citizens=120 + day,
-    )
-
-
-def _leg(vehicle_id: str, a: str, b: str, day: int, path: tuple[tuple[float, float], ...]) -> Leg:
-    return Leg(vehicle_id, a, b, _at(day, 7), _at(day, 8, 30), distance_m=90_000, duration_min=90, path=path)
-
-
-BUS_LEGS = (
-    _leg("BUS-01", "AZ-QAB", "AZ-QAB", 0, ((40.98, 47.85), (40.98, 47.85))),
-    _leg("BUS-01", "AZ-QAB", "AZ-SAK", 1, ((40.98, 47.85), (41.05, 47.60), (41.19, 47.17))),
-    _leg("BUS-01", "AZ-SAK", "AZ-QAB", 1, ((41.19, 47.17), (41.10, 47.50), (40.98, 47.85))),
-)
-TRAIN_LEGS = (_leg("TRN-01", "ST-SAK", "ST-SAK", 2, ((41.10, 47.10), (41.10, 47.10))),)
-
-
-EVIL_REQUEST = "REQ-<b>1</b>`${alert(3)}`"
-NIGHT_AWAY = Overnight("BUS-01", date(2025, 3, 4), "AZ-SAK", at_depot=False)
-NIGHT_HOME = Overnight("BUS-01", date(2025, 3, 3), "AZ-QAB", at_depot=True)
-
-
-def _plan(with_stops: bool = True, unserved: tuple[Unserved, ...] = ()) -> Plan:
-    bus = _vehicle("BUS-01", VehicleKind.BUS, "AZ-QAB")
-    train = _vehicle("TRN-01", VehicleKind.TRAIN, "AZ-SAK", station="ST-SAK")
-    if with_stops:
-        sak = replace(_stop("BUS-01", 1, "AZ-SAK", "AZ-SAK", 41.19, 47.17), request_ids=(EVIL_REQUEST,), locked=True)
-        routes = (
-            Route(
-                "BUS-01",
-                stops=(_stop("BUS-01", 0, "AZ-QAB", "AZ-QAB", 40.98, 47.85), sak),
-                legs=BUS_LEGS,
-                overnights=(NIGHT_HOME, NIGHT_AWAY),
-            ),
-            Route("TRN-01", stops=(_stop("TRN-01", 2, "AZ-SAK", "ST-SAK", 41.10, 47.10),), legs=TRAIN_LEGS),
-        )
-    else:
-        routes = (Route("BUS-01", (), ()), Route("TRN-01", (), ()))
-    return Plan(
-        week_start=WEEK,
-        service_dates=tuple(date(2025, 3, 3 + d) for d in range(5)),
-        vehicles=(bus, train),
-        routes=routes,
-        kpis=compute_kpis(routes, demand_citizens=500, solve_seconds=0.0),
-        unserved=unserved,
-    )
+from tests.maps.world import BUS_LEGS, EVIL, EVIL_REQUEST, TRAIN_LEGS, maps_network, maps_plan
 
 
 def _walk(element: Element) -> Iterator[Element]:
@@ -239,7 +102,7 @@ UNSERVED = (
 
 def test_one_layer_per_vehicle_then_one_per_day_then_centres() -> None:
     """Each vehicle gets its own named FeatureGroup (with a colour swatch), each day a toggle, the centres one."""
-    m = render_plan_map(_plan(), _network())
+    m = render_plan_map(maps_plan(), maps_network())
     assert list(_groups(m)) == [
         "BUS-01 · bus · depot Qəbələ",
         "TRN-01 · train · depot Şəki &lt;script&gt;alert(1)&lt;/script&gt;",
@@ -258,7 +121,7 @@ def test_one_layer_per_vehicle_then_one_per_day_then_centres() -> None:
 def test_each_vehicle_day_is_a_sub_group_and_the_day_toggles_drive_them() -> None:
     """Stops and route of a vehicle-day sit in one sub-group of the vehicle's layer (not in the layer control);
     the DayToggles script pairs each day's toggle with those sub-groups, so a day can be switched off."""
-    m = render_plan_map(_plan(), _network())
+    m = render_plan_map(maps_plan(), maps_network())
     bus_days = _day_parts(_group(m, "BUS-01"))
     assert sorted(bus_days) == ["2025-03-03", "2025-03-04"]
     assert all(not part.control for part in bus_days.values())
@@ -275,8 +138,8 @@ def test_each_vehicle_day_is_a_sub_group_and_the_day_toggles_drive_them() -> Non
 
 def test_one_numbered_marker_per_stop() -> None:
     """Every stop has one marker, numbered 1, 2, 3… in route order; each vehicle also has one depot marker."""
-    plan = _plan()
-    m = render_plan_map(plan, _network())
+    plan = maps_plan()
+    m = render_plan_map(plan, maps_network())
     for route in plan.routes:
         group = _group(m, route.vehicle_id)
         stops = _stop_markers(group)
@@ -294,7 +157,7 @@ def test_one_numbered_marker_per_stop() -> None:
 def test_route_lines_follow_the_leg_paths_day_by_day() -> None:
     """Each day's polyline is that day's legs' paths concatenated in order; only the train's is dashed; each
     carries a class naming its vehicle (what the browser test hides)."""
-    m = render_plan_map(_plan(), _network())
+    m = render_plan_map(maps_plan(), maps_network())
     bus_days = _day_parts(_group(m, "BUS-01"))
     (monday_line,) = _polylines(bus_days["2025-03-03"])
     (bus_line,) = _polylines(bus_days["2025-03-04"])
@@ -312,7 +175,7 @@ def test_route_lines_follow_the_leg_paths_day_by_day() -> None:
 def test_stop_popup_shows_names_date_times_citizens_services_and_requests() -> None:
     """A stop popup names the place (az, en), the date, local arrive–depart times, expected citizens, the
     services by name, the requests it serves (escaped) and whether it is locked."""
-    m = render_plan_map(_plan(), _network())
+    m = render_plan_map(maps_plan(), maps_network())
     first, second = (_popup_html(marker) for marker in _stop_markers(_group(m, "BUS-01")))
     assert "Qəbələ (Gabala)" in first
     assert "2025-03-03" in first
@@ -327,19 +190,19 @@ def test_stop_popup_shows_names_date_times_citizens_services_and_requests() -> N
 
 def test_popup_times_are_baku_local_even_for_utc_input() -> None:
     """A stop stored in UTC is shown in Asia/Baku time (UTC+4)."""
-    plan = _plan()
+    plan = maps_plan()
     utc = ZoneInfo("UTC")
     stop = plan.routes[0].stops[0]
     moved = replace(stop, arrive=datetime(2025, 3, 3, 5, tzinfo=utc))
     route = Route("BUS-01", (moved, *plan.routes[0].stops[1:]), plan.routes[0].legs)
     plan = Plan(plan.week_start, plan.service_dates, plan.vehicles, (route, plan.routes[1]), plan.kpis)
-    popup = _popup_html(_stop_markers(_group(render_plan_map(plan, _network()), "BUS-01"))[0])
+    popup = _popup_html(_stop_markers(_group(render_plan_map(plan, maps_network()), "BUS-01"))[0])
     assert "09:00–15:30" in popup
 
 
 def test_data_text_is_escaped_in_rendered_html() -> None:
     """A place name carrying a script tag appears only escaped in the page, never as live markup."""
-    page = render_plan_map(_plan(), _network()).get_root().render()
+    page = render_plan_map(maps_plan(), maps_network()).get_root().render()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert EVIL not in page
     assert "alert(1)</script>" not in page
@@ -347,7 +210,7 @@ def test_data_text_is_escaped_in_rendered_html() -> None:
 
 def test_template_literal_syntax_in_data_is_neutralised() -> None:
     """``${...}`` and backticks in data cannot run as JavaScript inside folium's template-literal popups."""
-    page = render_plan_map(_plan(unserved=UNSERVED), _network(), requests=_requests()).get_root().render()
+    page = render_plan_map(maps_plan(unserved=UNSERVED), maps_network(), requests=_requests()).get_root().render()
     assert "${alert(2)}" not in page
     assert "&#36;{alert(2)}" in page
     assert "`tick`" not in page
@@ -358,7 +221,7 @@ def test_what_users_typed_is_escaped_in_unserved_popups_and_legend() -> None:
     """Request ids, office names, notes and messages (typed by people) appear only escaped, in the unserved
     popup and in the legend's list."""
     notes = {EVIL_REQUEST: "</div><script>alert(4)</script> ${alert(5)}"}
-    m = render_plan_map(_plan(unserved=UNSERVED), _network(), requests=_requests(), request_notes=notes)
+    m = render_plan_map(maps_plan(unserved=UNSERVED), maps_network(), requests=_requests(), request_notes=notes)
     page = m.get_root().render()
     for raw in ("<script>alert(4)", "${alert(5)}", "<i>Co</i>", "<b>1</b>", "<b>capacity</b>"):
         assert raw not in page
@@ -372,7 +235,7 @@ def test_what_users_typed_is_escaped_in_unserved_popups_and_legend() -> None:
 def test_unserved_requests_sit_at_their_place_with_their_reason() -> None:
     """Unserved requests whose place is known get one marker per place listing each with its reason code,
     message, size, window and what displaced it; the legend lists them all and flags those not on the map."""
-    m = render_plan_map(_plan(unserved=UNSERVED), _network(), requests=_requests())
+    m = render_plan_map(maps_plan(unserved=UNSERVED), maps_network(), requests=_requests())
     (marker,) = [c for c in _walk(_groups(m)[UNSERVED_LAYER_NAME]) if isinstance(c, folium.Marker)]
     assert marker.location == [41.19, 47.17]
     popup = _popup_html(marker)
@@ -387,7 +250,7 @@ def test_unserved_requests_sit_at_their_place_with_their_reason() -> None:
 
 def test_without_requests_unserved_are_only_listed() -> None:
     """When the caller passes no requests, there is no unserved layer but the legend still lists them."""
-    m = render_plan_map(_plan(unserved=UNSERVED), _network())
+    m = render_plan_map(maps_plan(unserved=UNSERVED), maps_network())
     assert UNSERVED_LAYER_NAME not in _groups(m)
     assert "REQ-2: <code>displaced</code> (place not on the map)" in _legend(m)
 
@@ -396,7 +259,7 @@ def test_demand_circles_grow_with_demand() -> None:
     """Demand per place becomes circles whose area grows with the citizens, with demand and plan in the popup;
     places with no demand or unknown to the network are left out."""
     demand = {"AZ-QAB": 400.0, "AZ-SAK": 100.0, "AZ-NOPE": 50.0, "AZ-ZERO": 0.0}
-    m = render_plan_map(_plan(), _network(), demand=demand)
+    m = render_plan_map(maps_plan(), maps_network(), demand=demand)
     circles = [c for c in _walk(_groups(m)[DEMAND_LAYER_NAME]) if isinstance(c, folium.CircleMarker)]
     assert [c.location for c in circles] == [[40.98, 47.85], [41.19, 47.17]]
     assert circles[0].options["radius"] > circles[1].options["radius"]
@@ -404,12 +267,12 @@ def test_demand_circles_grow_with_demand() -> None:
     popup = _popup_html(circles[0])
     assert "Demand this week: 400 citizens" in popup
     assert "Planned: 120 expected citizens" in popup
-    assert DEMAND_LAYER_NAME not in _groups(render_plan_map(_plan(), _network()))
+    assert DEMAND_LAYER_NAME not in _groups(render_plan_map(maps_plan(), maps_network()))
 
 
 def test_overnights_away_from_depot_are_an_optional_layer() -> None:
     """Nights away from the depot get a marker at the site in a layer hidden at first; nights at home none."""
-    m = render_plan_map(_plan(), _network())
+    m = render_plan_map(maps_plan(), maps_network())
     group = _groups(m)[OVERNIGHTS_LAYER_NAME]
     assert group.show is False
     (marker,) = [c for c in _walk(group) if isinstance(c, folium.Marker)]
@@ -419,7 +282,7 @@ def test_overnights_away_from_depot_are_an_optional_layer() -> None:
 
 def test_centres_layer_distinguishes_kinds_and_shows_status() -> None:
     """The centres layer has one marker per centre, coloured by kind, with its status in the popup."""
-    m = render_plan_map(_plan(), _network())
+    m = render_plan_map(maps_plan(), maps_network())
     markers = list(_groups(m)[CENTRES_LAYER_NAME]._children.values())
     assert len(markers) == 1
     (marker,) = markers
@@ -436,7 +299,7 @@ def _legend(m: folium.Map) -> str:
 
 def test_legend_lists_week_vehicles_centre_kinds_and_symbols() -> None:
     """The legend box shows the week's figures, each vehicle in its colour, both kinds of centre, the symbols."""
-    m = render_plan_map(_plan(), _network())
+    m = render_plan_map(maps_plan(), maps_network())
     legend = _legend(m)
     assert "Week of 2025-03-03" in legend
     assert "3 stops, 363 expected citizens" in legend
@@ -450,7 +313,7 @@ def test_legend_lists_week_vehicles_centre_kinds_and_symbols() -> None:
 
 def test_fullscreen_control_is_there() -> None:
     """The map has a fullscreen control."""
-    assert any(isinstance(e, Fullscreen) for e in _walk(render_plan_map(_plan(), _network())))
+    assert any(isinstance(e, Fullscreen) for e in _walk(render_plan_map(maps_plan(), maps_network())))
 
 
 @pytest.mark.parametrize(
@@ -458,20 +321,22 @@ def test_fullscreen_control_is_there() -> None:
 )
 def test_tiles_none_means_no_tile_layer(tiles: str | None, expected: int) -> None:
     """``tiles=None`` gives no TileLayer (offline use); a named tile set or a self-hosted URL template gives one."""
-    m = render_plan_map(_plan(), _network(), tiles=tiles)
+    m = render_plan_map(maps_plan(), maps_network(), tiles=tiles)
     assert sum(isinstance(e, folium.TileLayer) for e in _walk(m)) == expected
 
 
 def test_self_hosted_tiles_are_the_only_tile_url() -> None:
     """A URL template is used as it is, with an OpenStreetMap attribution."""
-    page = render_plan_map(_plan(), _network(), tiles="http://127.0.0.1:8080/{z}/{x}/{y}.png").get_root().render()
+    page = (
+        render_plan_map(maps_plan(), maps_network(), tiles="http://127.0.0.1:8080/{z}/{x}/{y}.png").get_root().render()
+    )
     assert "http://127.0.0.1:8080/{z}/{x}/{y}.png" in page
     assert "OpenStreetMap" in page
 
 
 def test_layer_control_is_the_last_child() -> None:
     """The LayerControl is added after every layer, so it lists them all."""
-    m = render_plan_map(_plan(), _network())
+    m = render_plan_map(maps_plan(), maps_network())
     last = list(m._children.values())[-1]
     assert isinstance(last, folium.LayerControl)
     assert last.options["collapsed"] is False
@@ -479,7 +344,7 @@ def test_layer_control_is_the_last_child() -> None:
 
 def test_map_fits_the_stops() -> None:
     """The map is fitted to the bounding box of all stops, padded clear of the legend and the layer control."""
-    m = render_plan_map(_plan(), _network())
+    m = render_plan_map(maps_plan(), maps_network())
     (fit,) = [e for e in _walk(m) if isinstance(e, folium.FitBounds)]
     assert fit.bounds == [[40.98, 47.10], [41.19, 47.85]]
     assert fit.options["paddingTopLeft"] and fit.options["paddingBottomRight"]
@@ -487,7 +352,7 @@ def test_map_fits_the_stops() -> None:
 
 def test_plan_without_stops_shows_azerbaijan() -> None:
     """A plan with no stop still renders, fitted to Azerbaijan, with a group (depot only) per vehicle."""
-    m = render_plan_map(_plan(with_stops=False), _network())
+    m = render_plan_map(maps_plan(with_stops=False), maps_network())
     (fit,) = [e for e in _walk(m) if isinstance(e, folium.FitBounds)]
     assert fit.bounds == [list(corner) for corner in AZERBAIJAN_BOUNDS]
     assert all(not _stop_markers(_group(m, v)) and not _polylines(_group(m, v)) for v in ("BUS-01", "TRN-01"))

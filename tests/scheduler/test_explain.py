@@ -21,8 +21,7 @@ from scheduler.pipeline import PlanningParams, PlanningResult, WeekInputs, plan_
 from scheduler.plan import Plan, compute_kpis
 from scheduler.problem import Rules
 from scheduler.requests import Priority, Reason, Unserved, VisitRequest
-from tests.fakes import LineTravel, tiny_fleet, tiny_network
-from tests.scheduler.test_problem import make_problem
+from tests.fakes import LineTravel, make_problem, tiny_fleet, tiny_network
 
 MONDAY = date(2026, 11, 23)
 MON, TUE, WED, THU, FRI, SAT, SUN = (MONDAY + timedelta(days=i) for i in range(7))

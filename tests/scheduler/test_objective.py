@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from scheduler.objective import nights_away, plan_value, prize, route_legs, value_breakdown
 from scheduler.problem import HOME, Solution, Visit
-from tests.scheduler.test_problem import make_problem
+from tests.fakes import make_problem
 
 PROBLEM = make_problem()
 TUESDAY, WEDNESDAY = 1440, 2 * 1440

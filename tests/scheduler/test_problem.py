@@ -1,42 +1,15 @@
-from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from scheduler.calendar import service_dates
 from scheduler.demand import estimate_demand
 from scheduler.domain import Fleet, Service
 from scheduler.objective import prize
-from scheduler.problem import CandidateVisit, Problem, Rules, build_problem
+from scheduler.problem import Rules, build_problem
 from scheduler.requests import VisitRequest
-from tests.fakes import LineTravel, tiny_fleet, tiny_network
+from tests.fakes import MONDAY, LineTravel, background, make_problem, tiny_fleet, tiny_network
 
-MONDAY = date(2026, 11, 23)
 FRIDAY = MONDAY + timedelta(days=4)
-
-
-def make_problem(rules: Rules | None = None, requests: Sequence[VisitRequest] = ()) -> Problem:
-    """The tiny country's week of ``MONDAY`` (no holidays), with its demand and ``requests``."""
-    network = tiny_network()
-    travel = LineTravel(network)
-    return build_problem(
-        network=network,
-        fleet=tiny_fleet(),
-        travel=travel,
-        demand=estimate_demand(network, travel, service_dates(MONDAY, set())),
-        week_start=MONDAY,
-        service_dates=service_dates(MONDAY, set()),
-        rules=rules,
-        requests=requests,
-    )
-
-
-def background(problem: Problem, place_id: str, *, train: bool = False) -> list[CandidateVisit]:
-    """The background visits (no request, no lock) of a place: the bus's, or the train's at its station."""
-    return [
-        c
-        for c in problem.candidates
-        if c.place_id == place_id and not c.request_ids and not c.locked and (c.train_site_id is not None) == train
-    ]
 
 
 def test_slots_add_up_to_the_weekly_demand() -> None:

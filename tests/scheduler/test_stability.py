@@ -8,8 +8,7 @@ from routing.optimizer import RoutingOptimizer
 from scheduler.calendar import service_dates
 from scheduler.pipeline import PlanningParams, WeekInputs, plan_week
 from scheduler.stability import count_changes, hint_from_plan, locks_from_plan
-from tests.fakes import LineTravel, tiny_fleet, tiny_network
-from tests.scheduler.test_problem import MONDAY
+from tests.fakes import MONDAY, LineTravel, tiny_fleet, tiny_network
 
 
 def _week(**kwargs):  # type: ignore[no-untyped-def]

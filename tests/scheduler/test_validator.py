@@ -8,8 +8,7 @@ from scheduler.assemble import build_plan
 from scheduler.plan import Plan, Route, Stop
 from scheduler.problem import Problem, Solution, Visit
 from scheduler.validator import validate
-from tests.fakes import LineTravel, tiny_network
-from tests.scheduler.test_problem import make_problem
+from tests.fakes import LineTravel, make_problem, tiny_network
 
 NETWORK = tiny_network()
 PROBLEM = make_problem()
