@@ -30,6 +30,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "bus": "Mobil ASAN xidmət avtobusu",
         "train": "ASAN Qatar",
         "list": "Səfərlər",
+        "hours_saved": "Bu səfərlər sakinlərə xidmət mərkəzinə gediş-gəlişdə təxminən {hours} saat qənaət edəcək.",
     },
     "ru": {
         "title": "Мобильный ASAN xidmət: ближайшие выезды",
@@ -49,6 +50,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "bus": "Мобильный автобус ASAN xidmət",
         "train": "Поезд ASAN Qatar",
         "list": "Выезды",
+        "hours_saved": "Эти выезды сэкономят жителям около {hours} часов дороги до центра обслуживания и обратно.",
     },
     "en": {
         "title": "Mobile ASAN xidmət: upcoming visits",
@@ -68,6 +70,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "bus": "Mobile ASAN xidmət bus",
         "train": "ASAN Qatar train",
         "list": "Visits",
+        "hours_saved": "These visits will spare residents about {hours} hours of travel to a service centre and back.",
     },
 }
 

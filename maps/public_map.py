@@ -100,11 +100,13 @@ def render_public_page(
     tiles: str | None = "OpenStreetMap",
     static_url: str = STATIC_URL,
     feed_url: str = "/public/stops",
+    hours_saved: float = 0.0,
 ) -> str:
     """The whole page: filters (place, date), a language switcher, the map and the list of ``stops`` that match.
 
     ``stops`` are all upcoming stops; the filter choices are built from them, and only those matching ``place``
-    and ``day`` are shown.
+    and ``day`` are shown. ``hours_saved``, the citizen-hours of travel the shown visits spare, is said in one
+    rounded sentence (the only figure of the plan the public sees).
     """
     shown = filter_stops(stops, place=place, day=day)
     places = sorted({(s.place_id, s.place_name(lang)) for s in stops}, key=lambda item: item[1])
@@ -147,9 +149,17 @@ def render_public_page(
         data_json=_script_json(data),
         css=[vendor_url(static_url, p) for p in (LEAFLET_CSS, MARKERCLUSTER_CSS, MARKERCLUSTER_DEFAULT_CSS)],
         js=[vendor_url(static_url, p) for p in (LEAFLET_JS, MARKERCLUSTER_JS)],
+        hours_saved=_rounded_hours(hours_saved, lang) if shown and hours_saved >= 1 else None,
         ics_url=f"{feed_url}.ics?{query}",
         geojson_url=f"{feed_url}.geojson?{query}",
     )
+
+
+def _rounded_hours(hours: float, lang: Lang) -> str:
+    """Hours to two significant figures, grouped as the language writes numbers (12 000, 12,000)."""
+    rounded = int(float(f"{hours:.2g}")) if hours >= 10 else round(hours)
+    grouped = f"{rounded:,}"
+    return grouped if lang == "en" else grouped.replace(",", "\u00a0")
 
 
 # --- feeds ---

@@ -194,3 +194,19 @@ def test_days_are_written_out_in_each_language() -> None:
     assert format_day("az", day) == "8 mart 2026, Bazar"
     assert format_day("ru", day) == "8 марта 2026, воскресенье"
     assert format_day("en", day) == "Sunday 8 March 2026"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "about 12,000 hours"), ("az", "təxminən 12\u00a0000 saat"), ("ru", "около 12\u00a0000 часов")],
+)
+def test_the_page_says_the_hours_the_shown_visits_spare_rounded(lang: str, said: str) -> None:
+    """One rounded figure of the plan reaches the public: the citizen-hours of travel the visits shown spare."""
+    page = render_public_page(STOPS, lang=lang, tiles=None, hours_saved=12_345.6)  # type: ignore[arg-type]
+    assert said in page
+
+
+def test_no_hours_sentence_without_visits_or_hours() -> None:
+    """Nothing to say when no visit is shown or the plan spares less than an hour."""
+    assert 'class="saved"' not in render_public_page(STOPS, lang="en", tiles=None, hours_saved=0.4)
+    assert 'class="saved"' not in render_public_page([], lang="en", tiles=None, hours_saved=500)

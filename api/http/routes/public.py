@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.http.deps import NetworkDep, SessionDep, SettingsDep, TodayDep
 from api.http.schemas.common import PublicStop
-from api.services.public import upcoming_public_stops
+from api.services.public import PublicStops, upcoming_public_stops
 from maps.i18n import DEFAULT_LANG, Lang
 from maps.public_map import PublicStopView, filter_stops, render_public_page, stops_geojson, stops_ics
 from scheduler.domain import Network
@@ -67,8 +67,12 @@ LangQuery = Annotated[Lang, Query(description="Language of the page: az (default
 
 def _upcoming_public_stops(session: Session, network: Network, today: date) -> tuple[int | None, list[PublicStop]]:
     public = upcoming_public_stops(session, network=network, today=today)
+    return public.plan_id, _public_stops(public)
+
+
+def _public_stops(public: PublicStops) -> list[PublicStop]:
     network, kinds = public.network, public.kinds
-    return public.plan_id, [
+    return [
         PublicStop(
             vehicle_id=stop.vehicle_id,
             vehicle_kind=kinds[stop.vehicle_id],
@@ -153,6 +157,12 @@ def read_public_page(
     lang: LangQuery = DEFAULT_LANG,
 ) -> HTMLResponse:
     """The citizens' page: a map and a list of the upcoming stops, filterable by place and date, in az/ru/en."""
-    stops = _views(_upcoming_public_stops(session, network, today)[1])
-    page = render_public_page(stops, lang=lang, place=place or None, day=date, tiles=settings.map_tiles)
+    public = upcoming_public_stops(session, network=network, today=today)
+    stops = _views(_public_stops(public))
+    minutes = sum(
+        s.saved_citizen_min for s in public.stops if place in (None, "", s.place_id) and date in (None, s.date)
+    )
+    page = render_public_page(
+        stops, lang=lang, place=place or None, day=date, tiles=settings.map_tiles, hours_saved=minutes / 60
+    )
     return HTMLResponse(page)
