@@ -1,5 +1,6 @@
-"""Places: the first-level units of Azerbaijan the buses and the train serve. Any role reads them; planners and
-admins may correct a population, which the bundled data then no longer overwrites."""
+"""Places: the first-level units of Azerbaijan and the settlements inside them (``unit_id``), where the buses and the
+train serve. Any role reads them; planners and admins may correct a population, which the bundled data then no
+longer overwrites."""
 
 from __future__ import annotations
 
