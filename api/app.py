@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import SeferError
-from api.http.routes import centres, exports, fleet, health, jobs, places, plans, public, requests, services
+from api.http.routes import centres, docs, exports, fleet, health, jobs, places, plans, public, requests, services
 from api.jobs.runner import JobRunner
 from api.services.store import open_store
 from api.settings import Settings, get_settings
@@ -47,9 +47,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             store.close()
 
-    app = FastAPI(title="Səfər", summary="Weekly routes for ASAN xidmət mobile services", lifespan=lifespan)
+    app = FastAPI(
+        title="Səfər",
+        summary="Weekly routes for ASAN xidmət mobile services",
+        lifespan=lifespan,
+        docs_url=None,  # served offline by api.http.routes.docs
+        redoc_url=None,
+    )
     app.add_exception_handler(SeferError, _sefer_error)
     # Every endpoint but /health, /, /static, /public/* and the docs needs a bearer token (api/auth.py).
+    app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(places.router)
     app.include_router(plans.router)

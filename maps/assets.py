@@ -33,6 +33,12 @@ MARKERCLUSTER_CSS = "leaflet.markercluster-1.5.3/MarkerCluster.css"
 MARKERCLUSTER_DEFAULT_CSS = "leaflet.markercluster-1.5.3/MarkerCluster.Default.css"
 FULLSCREEN_JS = "leaflet.fullscreen-3.0.2/Control.FullScreen.js"
 FULLSCREEN_CSS = "leaflet.fullscreen-3.0.2/Control.FullScreen.css"
+SWAGGER_UI_JS = "swagger-ui-dist-5.35.0/swagger-ui-bundle.js"
+SWAGGER_UI_CSS = "swagger-ui-dist-5.35.0/swagger-ui.css"
+SWAGGER_UI_FAVICON = "swagger-ui-dist-5.35.0/favicon-32x32.png"
+REDOC_JS = "redoc-2.5.0/redoc.standalone.js"
+"""The API's documentation pages (``/docs``, ``/redoc``) load these instead of FastAPI's CDN defaults."""
+API_DOCS_PACKAGES = ("swagger-ui-dist-*", "redoc-*")
 
 VENDORED: dict[str, str | None] = {
     # folium.Map: Leaflet itself, and jQuery, which folium's popups use to parse their HTML.
@@ -91,10 +97,11 @@ def localise(root: Element, static_url: str) -> None:
 
 
 def copy_vendor(destination: Path) -> None:
-    """Copy the vendored packages to ``destination`` (replacing what a previous copy left there)."""
+    """Copy the vendored packages a map needs to ``destination`` (replacing what a previous copy left there); the
+    API documentation's scripts stay behind."""
     if destination.exists():
         shutil.rmtree(destination)
-    shutil.copytree(VENDOR_DIR, destination)
+    shutil.copytree(VENDOR_DIR, destination, ignore=shutil.ignore_patterns(*API_DOCS_PACKAGES))
 
 
 def _walk(element: Element) -> Iterator[Element]:
