@@ -20,7 +20,9 @@ from itertools import combinations
 
 import numpy as np
 
-from routing.engine import EngineProblem, EngineVehicle, Profile, RouteChecker, SearchConfig, VisitGroup
+from routing.config import SearchConfig
+from routing.model import EngineProblem, EngineVehicle, Profile, VisitGroup
+from routing.ortools_model import RouteChecker
 from routing.search import RouteFilter, SearchParams, solve
 from scheduler.domain import Vehicle, VehicleKind
 from scheduler.greedy import greedy_solution

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from routing.engine import EngineProblem, EngineSolution, objective_of
+from routing.model import EngineProblem, EngineSolution, objective_of
 
 IntArray = npt.NDArray[np.int64]
 
@@ -71,7 +71,7 @@ class OrienteeringConfig:
     """First annealing temperature as a share of the mean prize; it falls linearly to zero at the time limit."""
 
 
-class _Paths:
+class Paths:
     """The current solution and, per path, every node's cheapest insertion (added length, position)."""
 
     def __init__(self, problem: EngineProblem, seed: int) -> None:
@@ -337,7 +337,7 @@ def solve_orienteering(
     keep every path limit) or from a greedy fill; ``problem`` must ``fits``."""
     started = time.monotonic()
     config = config or OrienteeringConfig()
-    paths = _Paths(problem, seed)
+    paths = Paths(problem, seed)
     if initial_routes is not None:
         paths.load(initial_routes)
     paths.improve()
@@ -371,7 +371,7 @@ def solve_orienteering(
     )
 
 
-def _arrivals(paths: _Paths, problem: EngineProblem, v: int, route: Sequence[int]) -> tuple[int, ...]:
+def _arrivals(paths: Paths, problem: EngineProblem, v: int, route: Sequence[int]) -> tuple[int, ...]:
     """Arrival at each visit leaving at the vehicle's earliest start (no windows, no service: ``fits``)."""
     now, here, times = problem.vehicles[v].earliest_start, paths.firsts[v], []
     for node in route:

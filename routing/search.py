@@ -11,82 +11,15 @@ import multiprocessing as mp
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from routing import orienteering
-from routing.engine import (
-    Column,
-    EngineProblem,
-    EngineSolution,
-    EngineVehicle,
-    RouteChecker,
-    SearchConfig,
-    objective_of,
-    polish,
-    recombine,
-    route_cost,
-    solve_once,
-)
-
-PORTFOLIO: tuple[SearchConfig, ...] = (
-    SearchConfig(first_solution="SAVINGS", gls_lambda=0.2, ruin_size=10),
-    SearchConfig(first_solution="PARALLEL_CHEAPEST_INSERTION", gls_lambda=0.1, extra_operators=True, ruin_size=10),
-    SearchConfig(first_solution="SAVINGS", gls_lambda=0.1, extra_operators=True, ruin_size=10),
-    SearchConfig(first_solution="PATH_CHEAPEST_ARC", gls_lambda=0.2, ruin_size=10),
-)
-"""Tried in this order; ``seed`` rotates it so different seeds run different searches. On all 37 Solomon
-instances (10 s) the first two with recombination gave 2.11 % mean gap (2026-11-22). Ruin and recreate after a
-quarter of the budget, eight weak Solomon instances at 10 s: none 4.52 %, up to 5 nodes 1.73 %, 10 1.76 %, 20
-1.69 % (noise about ±0.3 %); 10 with the guided local search cut to a tenth of the budget 2.19 %."""
-
-ORIENTEERING_SHARE = 0.5
-"""On plain orienteering, the second half of each search's time goes to the dedicated search from its best (all
-78 p4 and p7 TOP instances, 5 s, whole portfolio, before its string removal: none 0.47 %, 37 at BKS; 0.4 0.23 %,
-56; 0.5 0.30 %, 55; 0.6 0.23 %, 57; with it, 17 weak instances: 0.3 0.71 %, 0.5 0.59-0.66 %, 0.7 1.02 %)."""
-
-ORIENTEERING_PORTFOLIO: tuple[SearchConfig, ...] = (
-    SearchConfig(
-        first_solution="LOCAL_CHEAPEST_INSERTION",
-        metaheuristic="GREEDY_DESCENT",
-        native_ruin=20,
-        prize_scale=2.5,
-        orienteering_share=ORIENTEERING_SHARE,
-    ),
-    SearchConfig(
-        first_solution="LOCAL_CHEAPEST_INSERTION",
-        metaheuristic="GREEDY_DESCENT",
-        native_ruin=20,
-        prize_scale=3.0,
-        orienteering_share=ORIENTEERING_SHARE,
-    ),
-    SearchConfig(
-        first_solution="LOCAL_CHEAPEST_INSERTION",
-        metaheuristic="GREEDY_DESCENT",
-        native_ruin=20,
-        orienteering_share=ORIENTEERING_SHARE,
-    ),
-    SearchConfig(
-        first_solution="LOCAL_CHEAPEST_INSERTION",
-        prize_operators=True,
-        prize_scale=3.0,
-        ruin_size=15,
-        orienteering_share=ORIENTEERING_SHARE,
-    ),
-)
-"""For prize collecting: insertion-based first solutions; path-cheapest-arc and savings ignore optional nodes.
-Each hands over to the dedicated orienteering search for the second half of its time (``ORIENTEERING_SHARE``).
-The first two (the pair seed 0 runs) are OR-Tools' own iterated local search at prizes rescaled to 2.5 and 3
-mean nearest-neighbour arcs, the third the same at the true prizes, the last guided local search at rescaled
-prizes, then ruin and recreate from Python. History on 26 TOP instances (every tenth file, 5 s), mean gap: exact
-prizes 5.45 %; prizes rescaled to 3 and 6 arcs 2.75 %; then ruin and recreate of up to 15 nodes 1.71 %. On the
-24 weakest instances (5 s, both workers and recombination): GLS with Python ruin and recreate 2.68 %; iterated
-search at the true and at 3-arc prizes 0.98 % (removing 30 visits on average instead of 20: 0.99 %). On all 78
-p4 and p7 instances (5 s, the whole portfolio): true and 3-arc prizes 0.64 %, 33 at BKS; 2.5- and 3-arc prizes
-0.47 %, 37 at BKS. One worker alone on the 26 p4 instances not at BKS, 4.5 s: 3-arc prizes 2.36 %, 2-arc 5.19 %
-(prizes below most detours: a cliff), true prizes 2.69-2.75 %. One worker alone, true prizes, 24 weakest,
-4.5 s: 15 visits removed 2.81 %, 20 1.89 %, 30 2.07 %; rescaled to 3 arcs: 5 visits 4.45 %, 20 2.27 %, 30
-2.87 %; with the prize operators 25.5 % (their descents eat the budget). Not kept (the whole portfolio on p4 and
-p7): a colder annealing (first temperature a hundredth of the mean arc instead of OR-Tools' tenth) 0.80 %."""
+from routing.config import SearchConfig
+from routing.engine import solve_once
+from routing.model import EngineProblem, EngineSolution, EngineVehicle, objective_of, route_cost
+from routing.ortools_model import RouteChecker
+from routing.recombine import Column, recombine
+from routing.ruin import polish
 
 RECOMBINE_SHARE = 0.1
 RECOMBINE_MAX_S = 0.3
@@ -118,7 +51,9 @@ class SearchParams:
     workers: int = 2
     seed: int = 0
     recombine: bool = True
-    configs: tuple[SearchConfig, ...] = PORTFOLIO
+    configs: tuple[SearchConfig, ...] = field(kw_only=True)
+    """Run in this order over the workers (``seed`` rotates it); the caller chooses them: the weekly planner its
+    own (``routing.optimizer``), the benchmarks theirs (``routing.benchmarks.portfolios``)."""
 
 
 def solve(
@@ -139,7 +74,7 @@ def solve(
     search_s = max(0.1, params.time_limit_s - reserve - _startup_allowance(params))
     configs = [params.configs[(params.seed + i) % len(params.configs)] for i in range(max(1, params.workers))]
     if len(configs) == 1:
-        results = [_search(problem, configs[0], search_s, initial_routes, params.recombine, progress)]
+        results = [search_one(problem, configs[0], search_s, initial_routes, params.recombine, progress)]
     else:
         results = _run_parallel(problem, configs, search_s, initial_routes, params.recombine)
     found = [r for r in results if r is not None]
@@ -154,13 +89,13 @@ def solve(
         left = params.time_limit_s - (time.monotonic() - started)
         best = _recombined(problem, found, best, max(0.1, left), route_ok)
     if best is not None:
-        best = _polished(problem, best, started + params.time_limit_s, route_ok)
+        best = polished(problem, best, started + params.time_limit_s, route_ok)
     if progress is not None and best is not None:
         progress(time.monotonic() - started, best.objective)
     return best
 
 
-def _polished(problem: EngineProblem, best: EngineSolution, end: float, route_ok: RouteFilter | None) -> EngineSolution:
+def polished(problem: EngineProblem, best: EngineSolution, end: float, route_ok: RouteFilter | None) -> EngineSolution:
     """``best`` after a greedy descent at the true prizes in the time left (at most ``POLISH_MAX_S``), when that
     improves it and keeps ``route_ok``."""
     left = min(POLISH_MAX_S, end - time.monotonic())
@@ -227,10 +162,10 @@ def _worker(
     initial_routes: list[list[int]] | None,
     collect: bool,
 ) -> EngineSolution | None:
-    return _search(problem, config, seconds, initial_routes, collect)
+    return search_one(problem, config, seconds, initial_routes, collect)
 
 
-def _search(
+def search_one(
     problem: EngineProblem,
     config: SearchConfig,
     seconds: float,
@@ -284,7 +219,7 @@ def earliest_starts(problem: EngineProblem, vehicle: EngineVehicle, nodes: Seque
     return tuple(starts) if back <= latest else None
 
 
-def _most_valuable(
+def most_valuable(
     problem: EngineProblem,
     columns: dict[tuple[int, tuple[int, ...]], Column],
     incumbent: set[tuple[int, tuple[int, ...]]],
@@ -335,7 +270,7 @@ def _recombined(
     for v, nodes in enumerate(best.routes if best is not None else ()):
         if nodes:
             incumbent_keys.add((representative[v], nodes))
-    keys = _most_valuable(problem, columns, incumbent_keys)
+    keys = most_valuable(problem, columns, incumbent_keys)
     ordered = [columns[k] for k in keys]
     chosen = recombine(
         problem,

@@ -1,6 +1,6 @@
 """Run a benchmark family: solve every instance with the engine (and optionally PyVRP / VROOM), check each
 solution with the family's own evaluator, and report value, gap to the best-known solution, wall and CPU time.
-The periodic VRP is solved by ``pvrp.solve`` (the engine inside a search over visit-day combinations) alone.
+The periodic VRP is solved by ``pvrp_solver.solve`` (the engine inside a search over visit-day combinations) alone.
 
 A missing or infeasible solution is a failure, never a large gap: the figures compare only checked solutions.
 """
@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from routing.benchmarks import BKS, Evaluation, pvrp, read_bks, solomon, top
+from routing.benchmarks import BKS, Evaluation, pvrp, pvrp_solver, read_bks, solomon, top
 from routing.benchmarks.compare import solve_with_pyvrp, solve_with_vroom
+from routing.benchmarks.portfolios import ORIENTEERING_PORTFOLIO, PORTFOLIO
 from routing.benchmarks.pvrp import PvrpInstance
 from routing.benchmarks.solomon import SolomonInstance
 from routing.benchmarks.top import TopInstance
-from routing.engine import EngineProblem
-from routing.search import ORIENTEERING_PORTFOLIO, PORTFOLIO, SearchParams, solve
+from routing.model import EngineProblem
+from routing.search import SearchParams, solve
 
 Kind = Literal["solomon", "top", "pvrp"]
 Classic = SolomonInstance | TopInstance
@@ -192,7 +193,7 @@ def _run_one(
     errors: tuple[str, ...] = ()
     routes: Routes | None
     if isinstance(inst, PvrpInstance):
-        plan = pvrp.solve(inst, time_limit_s, workers=workers, seed=seed)
+        plan = pvrp_solver.solve(inst, time_limit_s, workers=workers, seed=seed)
         wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
         check = pvrp.evaluate(inst, plan)
         pairs = [(day, tuple(route)) for day, route in plan if route]

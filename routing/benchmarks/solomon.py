@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from routing.benchmarks import BKS, Evaluation, read_bks
-from routing.engine import EngineProblem, EngineVehicle, IntMatrix, Profile, VisitGroup
+from routing.model import EngineProblem, EngineVehicle, IntMatrix, Profile, VisitGroup
 
 __all__ = ["BKS", "Evaluation", "SolomonInstance", "evaluate", "read_bks", "read_solomon", "tenths", "to_engine"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from routing.benchmarks import Evaluation
-from routing.engine import EngineProblem, EngineVehicle, IntMatrix, Profile, VisitGroup
+from routing.model import EngineProblem, EngineVehicle, IntMatrix, Profile, VisitGroup
 
 SCALE = 10_000
 """Integer arc-cost units per instance unit of length."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from routing.benchmarks import read_bks, solomon, top
+from routing.benchmarks.portfolios import PORTFOLIO
 from routing.benchmarks.run import BenchRecord, BenchReport, gap_pct, run_bench
 from routing.search import SearchParams, solve
 
@@ -139,7 +140,7 @@ def test_solomon_evaluator_checks_the_return_to_the_depot(tiny_solomon: solomon.
 
 def test_engine_solution_of_tiny_solomon_passes_the_evaluator(tiny_solomon: solomon.SolomonInstance) -> None:
     """The engine's routes are feasible for the independent evaluator, which agrees with its objective."""
-    solution = solve(solomon.to_engine(tiny_solomon), SearchParams(time_limit_s=1.0, workers=1))
+    solution = solve(solomon.to_engine(tiny_solomon), SearchParams(time_limit_s=1.0, workers=1, configs=PORTFOLIO))
     assert solution is not None
     check = solomon.evaluate(tiny_solomon, solution.routes)
     assert check.errors == ()
@@ -213,7 +214,7 @@ def test_top_evaluator_rejects_broken_rules(
 
 def test_engine_solution_of_tiny_top_passes_the_evaluator(tiny_top: top.TopInstance) -> None:
     """The engine's paths fit tmax in double precision and collect the obvious best score, 30."""
-    solution = solve(top.to_engine(tiny_top), SearchParams(time_limit_s=1.0, workers=1))
+    solution = solve(top.to_engine(tiny_top), SearchParams(time_limit_s=1.0, workers=1, configs=PORTFOLIO))
     assert solution is not None
     check = top.evaluate(tiny_top, solution.routes)
     assert check.errors == ()

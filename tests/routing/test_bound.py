@@ -17,8 +17,7 @@ from scheduler.greedy import greedy_solution
 from scheduler.objective import plan_value, prize
 from scheduler.problem import HOME, CandidateVisit, Problem, Rules, Serving, Solution, Visit
 from scheduler.validator import validate
-from tests.fakes import LineTravel, tiny_network
-from tests.scheduler.test_problem import make_problem
+from tests.fakes import LineTravel, make_problem, tiny_network
 
 NETWORK = tiny_network()
 TRAVEL = LineTravel(NETWORK)

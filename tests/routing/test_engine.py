@@ -10,23 +10,21 @@ import numpy as np
 import pytest
 
 from routing import search
-from routing.engine import (
-    Column,
+from routing.benchmarks.portfolios import PORTFOLIO
+from routing.config import SearchConfig, search_parameters
+from routing.engine import solve_once
+from routing.model import (
     EngineProblem,
     EngineSolution,
     EngineVehicle,
     Profile,
-    SearchConfig,
     VisitGroup,
-    _ruin_and_recreate,
-    _search_parameters,
     objective_of,
-    polish,
     prize_factor,
-    recombine,
     route_cost,
-    solve_once,
 )
+from routing.recombine import Column, recombine
+from routing.ruin import polish, ruin_and_recreate
 from routing.search import SearchParams, earliest_starts, solve
 
 # Depot at the origin, six customers on a circle of radius 10.
@@ -152,8 +150,8 @@ def test_the_final_polish_keeps_the_route_filter() -> None:
         return 6 not in nodes
 
     end = time.monotonic() + 0.1
-    assert search._polished(problem, start, end, without_six) is start
-    assert set(search._polished(problem, start, time.monotonic() + 0.1, None).routes[0]) == {5, 6}
+    assert search.polished(problem, start, end, without_six) is start
+    assert set(search.polished(problem, start, time.monotonic() + 0.1, None).routes[0]) == {5, 6}
 
 
 def test_ruin_and_recreate_climbs_from_a_poor_path() -> None:
@@ -162,7 +160,7 @@ def test_ruin_and_recreate_climbs_from_a_poor_path() -> None:
     problem = orienteering(35)
     start = EngineSolution(((1,),), ((10,),), objective_of(problem, [(1,)]), 0.0)
     config = SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", prize_operators=True, ruin_size=2)
-    found = _ruin_and_recreate(problem, config, start, time.monotonic(), 1.0, 1.0)
+    found = ruin_and_recreate(problem, config, start, time.monotonic(), 1.0, 1.0)
     assert found.objective <= start.objective
     assert set(found.routes[0]) == {5, 6}
     assert route_cost(problem, problem.vehicles[0], found.routes[0]) <= 35
@@ -176,7 +174,7 @@ def test_a_recreate_fills_the_room_rescaled_prizes_leave() -> None:
     start = EngineSolution(((5,),), ((10,),), objective_of(problem, [(5,)]), 0.0)
     config = SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", prize_operators=True, ruin_size=1)
     pool: set[tuple[int, tuple[int, ...]]] = set()
-    found = _ruin_and_recreate(problem, config, start, time.monotonic(), 0.3, 1e-9, pool)
+    found = ruin_and_recreate(problem, config, start, time.monotonic(), 0.3, 1e-9, pool)
     assert set(found.routes[0]) == {5, 6}
     assert (0, found.routes[0]) in pool
 
@@ -187,7 +185,7 @@ def test_ruin_and_recreate_brings_back_every_mandatory_visit() -> None:
     problem = vrptw()
     first = solve_once(problem, time_limit_s=0.2, config=SearchConfig(first_solution="PATH_CHEAPEST_ARC"))
     assert first is not None
-    found = _ruin_and_recreate(problem, SearchConfig(ruin_size=3), first, time.monotonic(), 0.5, 1.0)
+    found = ruin_and_recreate(problem, SearchConfig(ruin_size=3), first, time.monotonic(), 0.5, 1.0)
     assert sorted(n for r in found.routes for n in r) == [1, 2, 3, 4, 5, 6]
     assert found.objective <= first.objective
     assert all(earliest_starts(problem, problem.vehicles[v], r) is not None for v, r in enumerate(found.routes))
@@ -218,20 +216,9 @@ def test_native_iterated_search_keeps_mandatory_visits_windows_and_capacity() ->
     assert all(len(r) <= 3 for r in found.routes)
 
 
-def test_native_iterated_search_with_initial_routes_starts_from_them() -> None:
-    """The iterated search takes no starting solution, so with initial routes the config searches from them as
-    any other does: a lone path to node 1 becomes the best pair, never worse than the start."""
-    problem = orienteering(35)
-    found = solve_once(problem, time_limit_s=0.3, config=NATIVE, initial_routes=[[1]])
-    assert found is not None
-    assert found.objective <= objective_of(problem, [(1,)])
-    assert set(found.routes[0]) == {5, 6}
-    assert route_cost(problem, problem.vehicles[0], found.routes[0]) <= 35
-
-
 def test_only_names_the_sole_local_search_operators() -> None:
     """``only`` switches off every other operator, the prize moves a config asks for included."""
-    params = _search_parameters(SearchConfig(prize_operators=True), 1.0, only=("use_two_opt", "use_or_opt"))
+    params = search_parameters(SearchConfig(prize_operators=True), 1.0, only=("use_two_opt", "use_or_opt"))
     operators = params.local_search_operators  # type: ignore[attr-defined]
     values = {f.name: getattr(operators, f.name) for f in operators.DESCRIPTOR.fields}
     assert {name for name, value in values.items() if value == values["use_two_opt"]} == {"use_two_opt", "use_or_opt"}
@@ -297,16 +284,16 @@ def test_a_large_prize_pool_keeps_the_incumbent_and_the_routes_worth_most(monkey
     vehicle = problem.vehicles[0]
     keys = [(0, r) for r in [(1,), (6,), (5, 6), (2, 3), (1, 2)]]
     columns = {k: Column(0, k[1], route_cost(problem, vehicle, k[1])) for k in keys}
-    kept = search._most_valuable(problem, columns, {(0, (1,))})
+    kept = search.most_valuable(problem, columns, {(0, (1,))})
     assert kept == [(0, (1,)), (0, (6,)), (0, (5, 6))]
     mandatory = vrptw()
-    assert search._most_valuable(mandatory, columns, set()) == keys
+    assert search.most_valuable(mandatory, columns, set()) == keys
 
 
 def test_portfolio_over_two_processes_returns_a_feasible_solution() -> None:
     """Two worker processes plus recombination: all customers served, within capacity."""
     problem = vrptw()
-    solution = solve(problem, SearchParams(time_limit_s=2, workers=2))
+    solution = solve(problem, SearchParams(time_limit_s=2, workers=2, configs=PORTFOLIO))
     assert solution is not None
     assert sorted(n for r in solution.routes for n in r) == [1, 2, 3, 4, 5, 6]
     assert all(len(r) <= 3 for r in solution.routes)
@@ -320,8 +307,8 @@ def test_a_route_filter_keeps_a_rule_the_model_does_not_hold() -> None:
         return not {2, 3} <= set(nodes)
 
     problem = vrptw()
-    free = solve(problem, SearchParams(time_limit_s=1, workers=1))
-    kept = solve(problem, SearchParams(time_limit_s=1.5, workers=2), route_ok=apart)
+    free = solve(problem, SearchParams(time_limit_s=1, workers=1, configs=PORTFOLIO))
+    kept = solve(problem, SearchParams(time_limit_s=1.5, workers=2, configs=PORTFOLIO), route_ok=apart)
     assert free is not None and kept is not None
     assert all(apart(v, r, ()) for v, r in enumerate(kept.routes))
     assert sorted(n for r in kept.routes for n in r) == [1, 2, 3, 4, 5, 6]
@@ -336,7 +323,12 @@ def test_a_route_filter_nothing_passes_but_the_start() -> None:
     def only_initial(v: int, nodes: tuple[int, ...], starts: tuple[int, ...]) -> bool:
         return nodes == initial[v]
 
-    solution = solve(problem, SearchParams(time_limit_s=1, workers=1), initial_routes=initial, route_ok=only_initial)
+    solution = solve(
+        problem,
+        SearchParams(time_limit_s=1, workers=1, configs=PORTFOLIO),
+        initial_routes=initial,
+        route_ok=only_initial,
+    )
     assert solution is not None
     assert solution.routes == initial
     assert solution.objective == objective_of(problem, initial)
@@ -356,3 +348,27 @@ def test_a_vehicle_that_cannot_start_stays_home() -> None:
     assert solution is not None
     assert solution.routes == ((),)
     assert solution.objective == 500
+
+
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {"first_solution": "FASTEST"},
+        {"metaheuristic": "LUCK"},
+        {"gls_lambda": 0.0},
+        {"prize_scale": -1.0},
+        {"ruin_size": -1},
+        {"native_ruin": 20, "ruin_size": 10},
+        {"orienteering_share": 1.5},
+    ],
+)
+def test_a_search_config_that_cannot_run_as_asked_is_refused_when_made(knobs: dict[str, object]) -> None:
+    """Clashing or unknown knobs raise at construction instead of being dropped during a search."""
+    with pytest.raises(ValueError):
+        SearchConfig(**knobs)  # type: ignore[arg-type]
+
+
+def test_a_native_ruin_search_refuses_initial_routes() -> None:
+    """OR-Tools' own iterated local search starts from its own first solution: given routes are an error."""
+    with pytest.raises(ValueError, match="initial routes"):
+        solve_once(orienteering(35), time_limit_s=0.3, config=NATIVE, initial_routes=[[1]])

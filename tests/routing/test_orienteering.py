@@ -11,17 +11,9 @@ import numpy as np
 import pytest
 
 from routing import orienteering, search
-from routing.engine import (
-    EngineProblem,
-    EngineSolution,
-    EngineVehicle,
-    Profile,
-    SearchConfig,
-    VisitGroup,
-    objective_of,
-    route_cost,
-)
-from routing.orienteering import _Paths, fits, solve_orienteering
+from routing.config import SearchConfig
+from routing.model import EngineProblem, EngineSolution, EngineVehicle, Profile, VisitGroup, objective_of, route_cost
+from routing.orienteering import Paths, fits, solve_orienteering
 
 
 def scattered(n_customers: int, limit: int, paths: int = 2, seed: int = 7) -> EngineProblem:
@@ -119,7 +111,7 @@ def test_two_opt_untangles_a_crossed_path() -> None:
         vehicles=(EngineVehicle(0, 4, max_cost=10_000),),
         groups=tuple(VisitGroup((i,), 1000) for i in (1, 2, 3)),
     )
-    paths = _Paths(problem, seed=0)
+    paths = Paths(problem, seed=0)
     paths.load([[2, 1, 3]])
     paths.two_opt(0)
     assert paths.routes[0] in ([1, 2, 3], [3, 2, 1])
@@ -134,7 +126,7 @@ def test_a_visit_worth_less_than_its_detour_is_left_out() -> None:
     detour = {n: int(cost[0, n] + cost[n, problem.n_nodes - 1] - cost[0, problem.n_nodes - 1]) for n in (1, 2, 3, 4)}
     far = max(detour, key=detour.__getitem__)
     cheap = replace(near, groups=tuple(replace(g, prize=1) if g.nodes[0] == far else g for g in near.groups))
-    paths = _Paths(cheap, seed=0)
+    paths = Paths(cheap, seed=0)
     paths.load([[1, 2, 3, 4]])
     paths.improve()
     assert far not in paths.routes[0]
@@ -153,12 +145,12 @@ def test_a_worker_hands_over_to_the_orienteering_search_only_where_it_fits(monke
     monkeypatch.setattr(orienteering, "solve_orienteering", spy)
     config = SearchConfig(first_solution="LOCAL_CHEAPEST_INSERTION", orienteering_share=0.5)
     problem = scattered(9, 330)
-    found = search._search(problem, config, 1.0, None, collect=True)
+    found = search.search_one(problem, config, 1.0, None, collect=True)
     assert found is not None and len(calls) == 1
     assert found.objective <= objective_of(problem, calls[0])
     assert found.seen_routes
     windowed = replace(problem, windows=((),) + (((0, 10**5),),) * 9 + ((),))
-    assert search._search(windowed, config, 0.5, None, collect=False) is not None
+    assert search.search_one(windowed, config, 0.5, None, collect=False) is not None
     assert len(calls) == 1
 
 
@@ -173,7 +165,7 @@ def test_or_opt_shortens_a_path_under_asymmetric_costs() -> None:
         vehicles=(EngineVehicle(0, 8, max_cost=10_000),),
         groups=tuple(VisitGroup((i,), 1000) for i in range(1, 8)),
     )
-    paths = _Paths(problem, seed=0)
+    paths = Paths(problem, seed=0)
     paths.load([[7, 3, 5, 1, 6, 2, 4]])
     before = route_cost(problem, problem.vehicles[0], paths.routes[0])
     paths.or_opt(0)

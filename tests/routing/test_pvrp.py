@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from routing.benchmarks import pvrp
+from routing.benchmarks import pvrp, pvrp_solver
 from routing.benchmarks.run import BenchError, run_bench
 
 BENCHMARKS = Path(
@@ -124,7 +124,7 @@ def test_evaluator_checks_duration_with_service_times(tiny: pvrp.PvrpInstance) -
 @pytest.mark.parametrize("workers", [1, 2])
 def test_solver_finds_the_only_feasible_plan(tiny: pvrp.PvrpInstance, workers: int) -> None:
     """With one process or two, the solver's plan passes the evaluator, skips the f = 0 customer and is optimal."""
-    plan = pvrp.solve(tiny, 2.0, workers=workers)
+    plan = pvrp_solver.solve(tiny, 2.0, workers=workers)
     check = pvrp.evaluate(tiny, plan)
     assert check.errors == ()
     assert check.value == pytest.approx(BEST_VALUE)
@@ -134,7 +134,7 @@ def test_solver_finds_the_only_feasible_plan(tiny: pvrp.PvrpInstance, workers: i
 def test_solver_respects_duration_limits(tiny: pvrp.PvrpInstance) -> None:
     """When day 1 allows only 21.5 and day 2 only 17, the plan still fits (in double precision)."""
     short = dataclasses.replace(tiny, max_duration=(21.5, 18.0))
-    check = pvrp.evaluate(short, pvrp.solve(short, 1.5, workers=1))
+    check = pvrp.evaluate(short, pvrp_solver.solve(short, 1.5, workers=1))
     assert check.errors == ()
 
 
@@ -142,7 +142,7 @@ def test_solver_reports_an_impossible_instance_through_the_evaluator(tiny: pvrp.
     """Capacity 8 leaves customer 1 (4) and 3 (5) unable to share day 1: the plan returned is infeasible, never
     a crash, and the evaluator says who is missing."""
     tight = dataclasses.replace(tiny, capacity=(8, 8))
-    check = pvrp.evaluate(tight, pvrp.solve(tight, 0.5, workers=1))
+    check = pvrp.evaluate(tight, pvrp_solver.solve(tight, 0.5, workers=1))
     assert not check.feasible
     assert any("not visited" in error for error in check.errors), check.errors
 

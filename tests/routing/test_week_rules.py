@@ -21,8 +21,7 @@ from scheduler.problem import HOME, Lock, Rules, Solution, Visit, km_between
 from scheduler.requests import Priority, Reason, VisitRequest
 from scheduler.stability import locks_from_plan
 from scheduler.validator import validate
-from tests.fakes import LineTravel, tiny_fleet, tiny_network, tiny_week_network
-from tests.scheduler.test_problem import make_problem
+from tests.fakes import LineTravel, make_problem, tiny_fleet, tiny_network, tiny_week_network
 
 MONDAY = date(2026, 11, 23)
 MON, TUE, WED, THU, FRI = (MONDAY + timedelta(days=i) for i in range(5))
