@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from data.bundled import DEFAULT_DIRECTORY
-from tests.console import SEFER, run_sefer
+from tests.console import run_sefer, serving
 
 
 @pytest.fixture(scope="module")
@@ -66,18 +64,7 @@ def test_serve_answers_with_the_demo_plan_over_http(demo_run: tuple[Path, subpro
     made = run_sefer("token", "create", "--role", "planner", "--name", "test planner", cwd=folder)
     assert made.returncode == 0, made.stderr
     auth = {"Authorization": f"Bearer {made.stdout.strip()}"}
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(SEFER), "serve", "--port", str(port)],
-        cwd=folder,
-        env={"PATH": str(SEFER.parent), "HOME": str(folder)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(f"{base}/health", server)
+    with serving(folder) as base:
         with pytest.raises(urllib.error.HTTPError, match="401"):
             _get(f"{base}/plans/1")
         served = json.loads(_get(f"{base}/plans/1", auth))
@@ -91,33 +78,11 @@ def test_serve_answers_with_the_demo_plan_over_http(demo_run: tuple[Path, subpro
         public = json.loads(_get(f"{base}/public/stops"))
         assert public, "the demo plans next week, so its published stops are upcoming"
         assert all("expected_citizens" not in stop for stop in public)
-    finally:
-        server.terminate()
-        server.communicate(timeout=20)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> str:
     with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
         return str(response.read().decode("utf-8"))
-
-
-def _wait_for(url: str, server: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"sefer serve exited: {server.stderr.read() if server.stderr else ''}")
-        try:
-            _get(url)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer within 60 s")
 
 
 def _csv(path: Path) -> list[dict[str, str]]:

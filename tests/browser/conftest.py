@@ -7,9 +7,6 @@ The browser tests skip cleanly when /usr/bin/chromium or Playwright is missing. 
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from scheduler.calendar import BAKU
-from tests.console import SEFER, run_sefer
+from tests.console import run_sefer, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 OFFLINE = {"SEFER_MAP_TILES": ""}
@@ -54,25 +51,6 @@ def _sefer(folder: Path, *args: str) -> str:
     return result.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for(url: str, server: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"sefer serve exited: {server.stderr.read() if server.stderr else ''}")
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer within 60 s")
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
     """Debian's Chromium; the browser tests skip when it (or Playwright) is missing."""
@@ -91,22 +69,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Itera
     _sefer(folder, "publish", "1")
     _sefer(folder, "plan", "--week", week.isoformat(), "--time-limit", "2", "--out", "draft")
     token = _sefer(folder, "token", "create", "--role", "planner", "--name", "t").strip()
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(SEFER), "serve", "--port", str(port)],
-        cwd=folder,
-        env={"PATH": str(SEFER.parent), "HOME": str(folder), **OFFLINE},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(f"{base}/health", server)
+    with serving(folder, OFFLINE) as base:
         yield Site(folder, base, token, week)
-    finally:
-        server.terminate()
-        server.communicate(timeout=20)
 
 
 @pytest.fixture(scope="session")
