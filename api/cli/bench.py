@@ -1,5 +1,5 @@
 """``sefer bench``: the engine on the Solomon VRPTW and Chao TOP benchmarks, optionally beside PyVRP and VROOM,
-and on Cordeau's periodic VRP (engine only).
+and on Cordeau's periodic VRP (engine only); ``sefer bench week`` (``bench_week.py``) on the bundled week.
 
 Prints a per-instance table and one summary line per engine on stdout, one progress line per instance and
 engine on stderr. Bad input (folder, bks.csv, instance name, compare engine, missing package) ends with one

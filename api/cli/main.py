@@ -1,4 +1,5 @@
-"""The ``sefer`` command: demo, plan, serve. Bad input ends with one line on stderr and exit code 2."""
+"""The ``sefer`` command: demo, plan, reoptimize and serve here; the planner's, token and bench commands join it.
+Bad input ends with one line on stderr and exit code 2."""
 
 from __future__ import annotations
 
