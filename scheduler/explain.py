@@ -8,6 +8,8 @@ objective valued more, and those visits are named.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scheduler.plan import Plan, Stop
 from scheduler.problem import Problem
 from scheduler.requests import Reason, Unserved, VisitRequest
@@ -15,9 +17,10 @@ from scheduler.requests import Reason, Unserved, VisitRequest
 NAMED_DISPLACERS = 5
 
 
-def explain_unserved(problem: Problem, plan: Plan) -> tuple[Unserved, ...]:
+def explain_unserved(problem: Problem, plan: Plan, name: Callable[[str], str] = str) -> tuple[Unserved, ...]:
+    """One reason per request the plan leaves out; ``name`` says a place id as people read it ("Bum (Qəbələ)")."""
     served = {rid for stop in plan.stops for rid in stop.request_ids}
-    return tuple(_explain(problem, plan, r) for r in problem.requests if r.id not in served)
+    return tuple(_explain(problem, plan, r, name) for r in problem.requests if r.id not in served)
 
 
 def due_missed(problem: Problem, plan: Plan) -> tuple[str, ...]:
@@ -34,9 +37,9 @@ def due_missed(problem: Problem, plan: Plan) -> tuple[str, ...]:
     return tuple(sorted(due))
 
 
-def _explain(problem: Problem, plan: Plan, request: VisitRequest) -> Unserved:
+def _explain(problem: Problem, plan: Plan, request: VisitRequest, name: Callable[[str], str]) -> Unserved:
     def unserved(reason: Reason, message: str, displaced_by: tuple[str, ...] = ()) -> Unserved:
-        return Unserved(request.id, reason, f"{request.id} ({request.place_id}): {message}", displaced_by)
+        return Unserved(request.id, reason, f"{request.id} ({name(request.place_id)}): {message}", displaced_by)
 
     offering = [v for v in problem.vehicles if v.offers(request.services)]
     if not offering:
@@ -79,7 +82,7 @@ def _explain(problem: Problem, plan: Plan, request: VisitRequest) -> Unserved:
             Reason.UNREACHABLE,
             f"{', '.join(capable_ids)} cannot get there and back within the window and the driving rules",
         )
-    names = tuple(_label(s) for s in busy[:NAMED_DISPLACERS])
+    names = tuple(_label(s, name) for s in busy[:NAMED_DISPLACERS])
     return unserved(
         Reason.DISPLACED,
         f"the vehicles able to serve it ({', '.join(capable_ids)}) serve visits worth more in the window: "
@@ -100,5 +103,5 @@ def _centre_nearby(problem: Problem, request: VisitRequest) -> str:
     )
 
 
-def _label(stop: Stop) -> str:
-    return f"{stop.vehicle_id} {stop.date.isoformat()} {stop.place_id} ({stop.expected_citizens} citizens)"
+def _label(stop: Stop, name: Callable[[str], str]) -> str:
+    return f"{stop.vehicle_id} {stop.date.isoformat()} {name(stop.place_id)} ({stop.expected_citizens} citizens)"

@@ -12,6 +12,7 @@ from scheduler.demand import DemandParams, VisitRecord, estimate_demand
 from scheduler.domain import Fleet, Network
 from scheduler.explain import due_missed, explain_unserved
 from scheduler.granularity import DEFAULT_GRANULARITY, Granularity, at_granularity, place_at
+from scheduler.naming import place_label
 from scheduler.plan import Plan
 from scheduler.ports import ProgressCallback, TravelModel
 from scheduler.problem import Lock, Optimizer, Problem, Rules, Solution, build_problem
@@ -69,7 +70,8 @@ def plan_week(
     hint = None if previous is None else hint_from_plan(problem, previous)
     solution = optimizer.solve(problem, time_limit_s=params.time_limit_s, progress=progress, hint=hint)
     plan = build_plan(problem, solution, travel)
-    plan = replace(plan, unserved=explain_unserved(problem, plan), due_missed=due_missed(problem, plan))
+    named = explain_unserved(problem, plan, name=lambda place_id: place_label(network, place_id, "az"))
+    plan = replace(plan, unserved=named, due_missed=due_missed(problem, plan))
     return PlanningResult(plan, problem, solution, validate(plan, problem=problem, network=grained))
 
 

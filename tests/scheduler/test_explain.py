@@ -112,12 +112,12 @@ def test_more_citizens_than_the_window_holds(result: PlanningResult) -> None:
 
 def test_urgent_outweighs_normal_and_the_normal_one_is_displaced_by_it(result: PlanningResult) -> None:
     """Two full-day requests for the exclave bus on Monday: the urgent one is served (though listed second), the
-    normal one is displaced, and the reason names the urgent stop that took its place."""
+    normal one is displaced, and the reason names the urgent stop that took its place, with the place's name."""
     (urgent_stop,) = [s for s in result.plan.stops if "R-URGENT" in s.request_ids]
     assert (urgent_stop.vehicle_id, urgent_stop.date, urgent_stop.place_id) == ("BUS-02", MON, "X0")
     unserved = reason(result, "R-NORMAL")
     assert unserved.reason is Reason.DISPLACED
-    assert unserved.displaced_by == (f"BUS-02 {MON.isoformat()} X0 ({urgent_stop.expected_citizens} citizens)",)
+    assert unserved.displaced_by == (f"BUS-02 {MON.isoformat()} X0 az ({urgent_stop.expected_citizens} citizens)",)
     assert unserved.displaced_by[0] in unserved.message
 
 
