@@ -7,7 +7,7 @@ within its window. Driving and lodging are charged by a unit flow per vehicle th
 serves, the flow passes the site it serves first, and pays the metres between those sites (shortest over legal
 legs, so never more than the real drive) plus ``Rules.lodging_m`` for a night away, or the trip via the depot when
 that is cheaper. A site served later in a day costs no metres here, but at least one drive into it (minutes) inside
-the window, from a site near enough. The README ("Weekly quality: ``sefer bench week``") has the derivation.
+the window, from a site near enough. ``docs/model.md`` ("The bound and the reference") has the derivation.
 
 The bound reported is not GLOP's objective but a Lagrangian bound from GLOP's duals: every variable is boxed, so
 any multipliers give a valid upper bound, and the proof does not rest on the solver's tolerances.

@@ -1,6 +1,6 @@
 """Demand model: how many citizens would come to a mobile stop in a place on each service day of the week.
 
-Three parts (calibration in the README, "Demand model"):
+Three parts (the model and its calibration: docs/model.md, "Need, per place and service"):
 
 - **Flow.** ASAN centres took about 61 million applications from about 10 million people over ten years: about
   0.6 applications per inhabitant and year. A share ``mobile_uptake`` of those living far from a fixed centre waits

@@ -1,6 +1,6 @@
 """The plan: what each vehicle does on each service day, and the figures a planner judges it by.
 
-``plan_to_dict`` is the stable plan JSON documented in the README; later versions add keys, never remove them.
+``plan_to_dict`` is the stable plan JSON documented in docs/api.md; later versions add keys, never remove them.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def compute_kpis(routes: tuple[Route, ...], *, demand_citizens: int, solve_secon
 
 
 def plan_to_dict(plan: Plan, network: Network | None = None) -> dict[str, Any]:
-    """The plan JSON (see README, "Plan JSON"); with the ``network``, each stop also names its place, its unit
+    """The plan JSON (see docs/api.md, "Plan JSON"); with the ``network``, each stop also names its place, its unit
     and, for the train, its station."""
     stops = []
     for s in plan.stops:

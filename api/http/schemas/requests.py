@@ -119,7 +119,7 @@ class OutcomeVisit(BaseModel):
 
 class RequestOutcome(BaseModel):
     """What the last published plan did with the request: scheduled (vehicle, date, times) or declined
-    (a reason code from the README's table and a sentence)."""
+    (a reason code of ``scheduler.requests.Reason`` and a sentence)."""
 
     plan_id: int
     vehicle_id: str | None = None
