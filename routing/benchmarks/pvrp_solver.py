@@ -55,8 +55,8 @@ PHASES: tuple[tuple[str, float], ...] = (("anneal", 0.35), ("engine", 0.15), ("a
 """Phases in order with their share of the budget; time a phase does not use goes to the later ones."""
 
 ENGINE_CONFIGS = tuple(replace(config, ruin_size=0) for config in PORTFOLIO)
-"""The engine phases search without ruin and recreate: the PVRP figures (docs/engine.md) were measured so, and ruin and recreate
-(which the VRPTW portfolio gained later) has not been measured on the periodic problem."""
+"""The engine phases search without ruin and recreate: the PVRP figures (docs/engine.md) were measured so, and ruin
+and recreate (which the VRPTW portfolio gained later) has not been measured on the periodic problem."""
 
 MIN_ENGINE_S = 1.0
 """Shorter engine phases are spent annealing instead: worker start and model building would eat them."""
