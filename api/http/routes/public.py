@@ -1,8 +1,7 @@
 """What citizens may see: where and when the buses and the train stop, without internal figures.
 
-The stops are those of the latest **published** plan from today (Asia/Baku) on. While no plan has ever been
-published, the latest stored plan stands in (so a fresh ``sefer demo`` shows something); once one is published,
-drafts newer than it stay private.
+The stops are those of the week's one **published** plan from today (Asia/Baku) on; a draft is never public, so
+the page is empty until a planner publishes (``sefer publish``).
 """
 
 from __future__ import annotations
