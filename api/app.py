@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import SeferError
+from api.http.headers import add_security_headers
 from api.http.routes import centres, docs, exports, fleet, health, jobs, places, plans, public, requests, services
 from api.jobs.runner import JobRunner
 from api.services.store import open_store
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.add_exception_handler(SeferError, _sefer_error)
+    add_security_headers(app)
     # Every endpoint but /health, /, /static, /public/* and the docs needs a bearer token (api/auth.py).
     app.include_router(docs.router)
     app.include_router(health.router)

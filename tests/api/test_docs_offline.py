@@ -26,3 +26,12 @@ def test_docs_pages_reference_only_vendored_files(anonymous: TestClient, page: s
 def test_openapi_schema_and_oauth_redirect_are_served(anonymous: TestClient) -> None:
     assert anonymous.get("/openapi.json").json()["info"]["title"] == "Səfər"
     assert anonymous.get("/docs/oauth2-redirect").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/health", "/docs", "/public/stops", "/plans", "/static/vendor/README.md"])
+def test_every_answer_carries_the_security_headers(anonymous: TestClient, path: str) -> None:
+    """Public pages, API answers (a 401 included) and static files: no sniffing, no framing, a short referrer."""
+    answer = anonymous.get(path)
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin"
