@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from api.cli.bench_week import week
-from api.cli.support import fail
+from api.cli.support import fail, machine_line
 from routing.benchmarks.run import BenchError, BenchRecord, BenchReport, Kind, run_bench
 
 bench_app = typer.Typer(
@@ -73,6 +73,7 @@ def _bench(
 
 
 def _print(report: BenchReport) -> None:
+    typer.echo(machine_line())
     typer.echo(report.table())
     typer.echo("")
     for line in report.summary_lines():

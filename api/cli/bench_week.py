@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.support import fail
+from api.cli.support import fail, machine_line
 from api.services.solving import blank_week_inputs
 from api.services.store import BadData, reference_data
 from routing.bound import BoundError, upper_bound
@@ -116,6 +116,7 @@ def week(
     value, greedy_value = value_breakdown(problem, result.solution), value_breakdown(problem, greedy)
     objective, greedy_objective = value.value, greedy_value.value
     gain = _pct(objective - greedy_objective, abs(greedy_objective))
+    machine = machine_line()
     lines = [
         f"objective           {objective:,} m ({_parts(value)})",
         f"upper bound         {bound.value:,} m (LP, {bound.variables:,} variables, {bound.seconds:.1f} s)",
@@ -144,10 +145,12 @@ def week(
             f"this run {_pct(objective, reference.value):.1f} %"
         )
     lines.append(result.plan.summary())
+    lines.insert(0, machine)
     for line in lines:
         typer.echo(line)
     if json_out is not None:
         document: dict[str, Any] = {
+            "machine": machine,
             "week_start": week_start.isoformat(),
             "time_limit_s": time_limit_s,
             "seed": seed,

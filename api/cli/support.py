@@ -3,8 +3,11 @@ configured database (migrated, reference data synced) with the bundled network a
 
 from __future__ import annotations
 
+import os
+import platform
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TypeVar
 
 import typer
@@ -28,6 +31,20 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def today() -> date:
     """Today in Baku: the planners' calendar."""
     return datetime.now(BAKU).date()
+
+
+def machine_line() -> str:
+    """Where and when figures were measured: CPU model, cores, Python, date (UTC), for benchmark output."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"machine: {model}, {os.cpu_count()} cores, Python {platform.python_version()}, {when}"
 
 
 def parse_date(text: str, option: str) -> date:

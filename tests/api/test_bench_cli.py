@@ -40,7 +40,9 @@ def test_bench_runs_one_real_instance(
     args = [kind, "--dir", str(folder), "--instances", instance, "--time-limit", seconds, "--json", str(out)]
     result = runner.invoke(bench_app, args)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[0].split()[:2] == ["instance", "engine"]
+    machine, header, *_ = result.stdout.splitlines()
+    assert machine.startswith("machine: ") and "cores" in machine
+    assert header.split()[:2] == ["instance", "engine"]
     assert "sefer: 1 instances, 0 failures" in result.stdout
     assert result.stderr.startswith(f"{instance} sefer: value ")
     (row,) = json.loads(out.read_text(encoding="utf-8"))

@@ -23,8 +23,9 @@ def test_week_bench_prints_value_bound_and_greedy(tmp_path: Path) -> None:
     for label in ("objective", "upper bound", "ratio", "greedy objective", "greedy ratio", "optimizer vs greedy:"):
         assert any(line.startswith(label) for line in result.stdout.splitlines()), label
     assert "week 2026-11-23:" in result.stdout
+    assert result.stdout.startswith("machine: ")
     document = json.loads(out.read_text(encoding="utf-8"))
-    assert {"objective", "upper_bound", "greedy_objective", "plan"} <= set(document)
+    assert {"machine", "objective", "upper_bound", "greedy_objective", "plan"} <= set(document)
     assert document["plan"]["violations"] == []
     assert document["greedy_violations"] == []
     assert document["objective"] <= document["upper_bound"]
