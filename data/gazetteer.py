@@ -11,6 +11,7 @@ A point resolves to the place whose centre is nearest (``km_between``), within `
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,16 @@ from functools import lru_cache
 from scheduler.domain import Place
 from scheduler.problem import km_between
 
-__all__ = ["MAX_POINT_KM", "Match", "Settlement", "geonames_settlements", "name_key", "nearest_place", "resolve"]
+__all__ = [
+    "MAX_POINT_KM",
+    "Match",
+    "Settlement",
+    "geonames_settlements",
+    "name_key",
+    "nearest_place",
+    "resolve",
+    "suggest",
+]
 
 MAX_POINT_KM = 60.0
 """A point farther than this from every place centre is not in the service area."""
@@ -140,3 +150,25 @@ def resolve(name: str, places: Sequence[Place], *, settlements: Iterable[Settlem
         distance_km=match.distance_km,
         matched_name=settlement.name,
     )
+
+
+def suggest(name: str, places: Sequence[Place], *, limit: int = 3) -> tuple[str, ...]:
+    """Known names spelled closest to ``name`` (bundled places first, then GeoNames), for a "did you mean" hint.
+
+    A typo ("Qabal", "Lenkoran") or a transliteration the sources lack should not leave an office guessing.
+    """
+    key = name_key(name)
+    if not key:
+        return ()
+    shown: dict[str, tuple[tuple[float, float], str]] = {}
+    for place in sorted(places, key=lambda p: (p.is_settlement, p.id)):
+        for spelling in _place_names(place):
+            shown.setdefault(name_key(spelling), ((round(place.lat, 2), round(place.lon, 2)), place.name_az))
+    for settlement in geonames_settlements():
+        spot = (round(settlement.lat, 2), round(settlement.lon, 2))
+        for spelling in settlement.names:
+            shown.setdefault(name_key(spelling), (spot, settlement.name))
+    close = difflib.get_close_matches(key, list(shown), n=limit * 4, cutoff=0.75)
+    by_spot = dict(shown[k] for k in reversed(close))  # one name per point: the closest spelling's
+    ranked = dict.fromkeys(by_spot[shown[k][0]] for k in close)
+    return tuple(ranked)[:limit]

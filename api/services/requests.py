@@ -18,7 +18,7 @@ from api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from api.services.limits import MAX_CITIZENS, MAX_NOTE_CHARS, MAX_SERVICES, MAX_WINDOW_DAYS
 from api.services.principals import Role
 from data import visit_requests as store
-from data.gazetteer import MAX_POINT_KM, nearest_place, resolve
+from data.gazetteer import MAX_POINT_KM, nearest_place, resolve, suggest
 from data.principals import StoredPrincipal
 from data.visit_requests import (
     EDITABLE,
@@ -103,7 +103,16 @@ def _location(
     name = (given.settlement or "").strip()
     match = resolve(name, network.places)
     if match is None:
-        errors.append(FieldError(("settlement",), f"no settlement {name!r} is known in Azerbaijan", name))
+        close = suggest(name, network.places)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        errors.append(
+            FieldError(
+                ("settlement",),
+                f"no settlement {name!r} is known in Azerbaijan; {hint}otherwise give the village's lat and lon, "
+                "or its district's place_id (GET /places lists them)",
+                name,
+            )
+        )
         return None
     return match.place.id, None, None, name
 

@@ -143,7 +143,10 @@ def test_a_settlement_name_resolves_offline(anonymous: TestClient, gabala: dict[
     assert _file(anonymous, gabala, place_id=None, settlement="Oğuz")["place_id"] == "AZ-OGU"
     response = anonymous.post("/requests", json=_body(place_id=None, settlement="Nowhereville"), headers=gabala)
     assert _loc(response) == [["body", "settlement"]]
-    assert "Nowhereville" in response.json()["detail"][0]["msg"]
+    message = response.json()["detail"][0]["msg"]
+    assert "Nowhereville" in message and "lat and lon" in message and "place_id" in message
+    typo = anonymous.post("/requests", json=_body(place_id=None, settlement="Qaballa"), headers=gabala)
+    assert "did you mean Qabala" in typo.json()["detail"][0]["msg"]
 
 
 def test_exactly_one_location_form(anonymous: TestClient, gabala: dict[str, str]) -> None:

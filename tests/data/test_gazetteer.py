@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from data.bundled import load_network
-from data.gazetteer import MAX_POINT_KM, Settlement, geonames_settlements, name_key, nearest_place, resolve
+from data.gazetteer import MAX_POINT_KM, Settlement, geonames_settlements, name_key, nearest_place, resolve, suggest
 from tests.factories import make_network
 
 
@@ -62,3 +62,13 @@ def test_geonames_extract_is_azerbaijan_only_and_resolves_villages() -> None:
     sheki = resolve("Шеки", places)
     assert sheki is not None
     assert sheki.place.id == "AZ-SA"
+
+
+def test_an_unknown_name_gets_the_closest_known_spellings() -> None:
+    """A typo suggests the place it was meant for, once per place; nothing close suggests nothing."""
+    places = load_network().places
+    assert suggest("Qusarr", places) == ("Qusar",)
+    assert suggest("Xacmaz", places)[0] == "Xaçmaz"
+    assert len(suggest("Lenkoran", places)) == 1
+    assert suggest("Zzzzqqq", places) == ()
+    assert suggest(" ", places) == ()
