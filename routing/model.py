@@ -69,6 +69,9 @@ class EngineProblem:
     """Sets of group indices visited all or none (the day-sized parts of one visit request)."""
     at_least: tuple[tuple[tuple[int, ...], int], ...] = ()
     """(group indices, k): at least k of these groups are visited (nights at the depot of a vehicle)."""
+    shared: tuple[tuple[tuple[int, ...], tuple[int, ...], int], ...] = ()
+    """(group indices, their sizes, capacity): the visited groups' sizes add up to at most the capacity (the
+    citizens of a need that the train and the buses share)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,16 @@ def mandatory_penalty(problem: EngineProblem) -> int:
     """A penalty for leaving a mandatory node out that outweighs every arc a route could save by it."""
     longest = max(int(p.cost.max()) for p in problem.profiles)
     return 2 * longest * problem.n_nodes + 1
+
+
+def keeps_shared(problem: EngineProblem, routes: Sequence[Sequence[int]]) -> bool:
+    """Whether the visited groups of every shared capacity fit it."""
+    visited = {n for r in routes for n in r}
+    return all(
+        sum(size for g, size in zip(groups, sizes, strict=True) if visited.intersection(problem.groups[g].nodes))
+        <= capacity
+        for groups, sizes, capacity in problem.shared
+    )
 
 
 def visits_all(routes: Sequence[Sequence[int]], groups: Sequence[tuple[int, ...]]) -> bool:

@@ -28,7 +28,7 @@ from scheduler.domain import Vehicle, VehicleKind
 from scheduler.greedy import greedy_solution
 from scheduler.objective import keeps_daily_drive, route_legs
 from scheduler.ports import UNREACHABLE, ProgressCallback
-from scheduler.problem import HOME, MINUTES_PER_DAY, NoSolution, Problem, Solution, Visit
+from scheduler.problem import HOME, MINUTES_PER_DAY, NoSolution, Problem, Solution, Visit, max_citizens
 
 ProfileKey = tuple[VehicleKind, int, int, int, tuple[date, ...]]
 """(kind, service start, service end, capacity, maintenance days): vehicles with equal keys share nodes."""
@@ -197,9 +197,27 @@ def _feasible_start(
     days: list[list[int]],
 ) -> list[list[int]]:
     """Make a starting solution keep the constraints first-solution heuristics cannot repair: the parts of a
-    request all or none, and the nights at home a vehicle must spend; a vehicle whose week cannot keep them keeps
-    only its locks. When even that fails, the routes are returned as they are, for the search to repair."""
+    request all or none, shared needs (the least valuable visits go), and the nights at home a vehicle must spend;
+    a vehicle whose week cannot keep them keeps only its locks. When even that fails, the routes are returned as
+    they are, for the search to repair."""
     group_of = {n: g for g, group in enumerate(engine_problem.groups) for n in group.nodes}
+    for groups, sizes, capacity in engine_problem.shared:
+        size_of = dict(zip(groups, sizes, strict=True))
+        visiting = sorted(
+            (
+                (engine_problem.groups[group_of[n]].prize or 0, v, n)
+                for v, r in enumerate(routes)
+                for n in r
+                if group_of.get(n) in size_of
+            ),
+            reverse=True,
+        )
+        load = sum(size_of[group_of[n]] for _, _, n in visiting)
+        while load > capacity and visiting:
+            _, v, n = visiting.pop()
+            load -= size_of[group_of[n]]
+            keep = [i for i, x in enumerate(routes[v]) if x != n]
+            routes[v], days[v] = [routes[v][i] for i in keep], [days[v][i] for i in keep]
     for linked in engine_problem.linked:
         members = {n for g in linked for n in engine_problem.groups[g].nodes}
         on_route = [{n for n in route if n in members} for route in routes]
@@ -371,6 +389,12 @@ def to_engine(problem: Problem, nodes: list[_Node]) -> EngineProblem:
         for parts in problem.linked
         if all(c in group_of_candidate for c in parts)
     )
+    by_id = {c.id: c for c in problem.candidates}
+    shared = tuple(
+        (tuple(group_of_candidate[c] for c in present), tuple(max_citizens(by_id[c]) for c in present), pool.citizens)
+        for pool in problem.shared
+        if (present := [c for c in pool.candidate_ids if c in group_of_candidate])
+    )
     return EngineProblem(
         n_nodes=len(nodes),
         profiles=profiles,
@@ -382,6 +406,7 @@ def to_engine(problem: Problem, nodes: list[_Node]) -> EngineProblem:
         locks=tuple(locks),
         linked=linked,
         at_least=tuple(at_least),
+        shared=shared,
     )
 
 

@@ -35,7 +35,7 @@ def fits(problem: EngineProblem) -> bool:
     optional single-node visits, no windows, loads, locks, links or vehicle restrictions."""
     if len(problem.profiles) != 1 or problem.demand is not None or problem.allowed is not None:
         return False
-    if problem.locks or problem.linked or problem.at_least:
+    if problem.locks or problem.linked or problem.at_least or problem.shared:
         return False
     if problem.windows is not None and any(problem.windows):
         return False

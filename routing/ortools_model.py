@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp
@@ -126,10 +127,10 @@ class OrToolsModel:
             self.routing.VehicleVar(self.manager.NodeToIndex(node)).SetValue(vehicle)
 
     def add_group_links(self) -> None:
-        """All-or-none and at-least-k constraints on whether groups are visited."""
+        """All-or-none, at-least-k and shared-capacity constraints on whether groups are visited."""
         solver = self.routing.solver()
 
-        def visited(g: int) -> object:
+        def visited(g: int) -> Any:
             nodes = self.problem.groups[g].nodes
             return solver.Sum([self.routing.ActiveVar(self.manager.NodeToIndex(n)) for n in nodes])
 
@@ -139,6 +140,8 @@ class OrToolsModel:
                 solver.Add(visited(g) == first)
         for groups, k in self.problem.at_least:
             solver.Add(solver.Sum([visited(g) for g in groups]) >= k)
+        for groups, sizes, capacity in self.problem.shared:
+            solver.Add(solver.Sum([visited(g) * size for g, size in zip(groups, sizes, strict=True)]) <= capacity)
 
     def _is_depot(self, node: int) -> bool:
         return any(node in (v.start, v.end) for v in self.problem.vehicles)

@@ -60,6 +60,9 @@ def recombine(
             model.add(cp_model.LinearExpr.sum([pick[i] for i in covering.get(g, [])]) == first)
     for groups, k in problem.at_least:
         model.add(cp_model.LinearExpr.sum([pick[i] for g in groups for i in covering.get(g, [])]) >= k)
+    for groups, sizes, capacity in problem.shared:
+        terms = [(pick[i], size) for g, size in zip(groups, sizes, strict=True) for i in covering.get(g, [])]
+        model.add(cp_model.LinearExpr.weighted_sum([p for p, _ in terms], [w for _, w in terms]) <= capacity)
     for representative, size in class_sizes.items():
         members = [pick[i] for i, c in enumerate(columns) if c.vehicle == representative]
         model.add(cp_model.LinearExpr.sum(members) <= size)

@@ -4,10 +4,10 @@ For each service date, each vehicle in fleet order picks the site where it can c
 the shorter drive), serves the best candidates there up to its daily capacity and window, and moves on while the
 day allows; it sleeps where it is. It keeps every hard rule the validator checks: allowed vehicles, dates,
 maintenance, service inside the day, bus legs of at most ``Rules.max_bus_leg_min`` (also from the previous stop,
-as the validator measures them), the daily driving limit, nights away, and a legal drive home by the end of the
-week from every site it goes to. Locked stops come first on their day; the parts of a multi-day request (linked
-candidates) are left to the optimizer. The result is a ``Solution`` like the optimizer's, for ``build_plan``.
-"""
+as the validator measures them), the daily driving limit, nights away, the needs the train and the buses share,
+and a legal drive home by the end of the week from every site it goes to. Locked stops come first on their day;
+the parts of a multi-day request (linked candidates) are left to the optimizer. The result is a ``Solution`` like
+the optimizer's, for ``build_plan``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from datetime import date
 from scheduler.domain import Vehicle, VehicleKind
 from scheduler.objective import keeps_daily_drive, nights_away, plan_value, prize, route_legs
 from scheduler.ports import UNREACHABLE
-from scheduler.problem import HOME, CandidateVisit, Problem, Solution, Visit
+from scheduler.problem import HOME, CandidateVisit, Problem, Solution, Visit, max_citizens
 
 
 @dataclass(slots=True)
@@ -34,6 +34,25 @@ class _State:
     free_min: int | None = None
     """When its last stop ends; None before the first (it leaves its depot just in time)."""
     citizens_today: int = 0
+
+
+class _Room:
+    """What is left of each need the train and the buses share (``Problem.shared``)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.pool_of = {c: i for i, pool in enumerate(problem.shared) for c in pool.candidate_ids}
+        self.left = [pool.citizens for pool in problem.shared]
+
+    def fits(self, chosen: list[CandidateVisit], candidate: CandidateVisit) -> bool:
+        pool = self.pool_of.get(candidate.id)
+        if pool is None:
+            return True
+        used = sum(max_citizens(c) for c in chosen if self.pool_of.get(c.id) == pool)
+        return used + max_citizens(candidate) <= self.left[pool]
+
+    def take(self, candidate: CandidateVisit) -> None:
+        if (pool := self.pool_of.get(candidate.id)) is not None:
+            self.left[pool] -= max_citizens(candidate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +73,19 @@ def greedy_solution(problem: Problem) -> Solution:
     open_ = [c for c in problem.candidates if c.id not in linked]
     states = [_State(v, d, site=d) for v, d in zip(problem.vehicles, problem.depot_site_ids, strict=True)]
     served: set[str] = set()
+    room = _Room(problem)
+    by_id = {c.id: c for c in problem.candidates}
     for day in problem.service_dates:
         for state in states:
             state.citizens_today = 0
             if day in state.vehicle.maintenance_dates:
                 continue
-            while (move := _best_move(problem, state, day, [c for c in open_ if c.id not in served])) is not None:
+            while (move := _best_move(problem, state, day, [c for c in open_ if c.id not in served], room)) is not None:
                 _apply(state, move)
-                served.update(v.candidate_id for v in move.visits if v.candidate_id != HOME)
+                for visit in move.visits:
+                    if visit.candidate_id != HOME:
+                        served.add(visit.candidate_id)
+                        room.take(by_id[visit.candidate_id])
     routes = tuple((s.vehicle.id, tuple(s.visits)) for s in states)
     solution = Solution(routes, 0, 0.0)
     total = sum(prize(c) for c in problem.candidates if not c.locked)
@@ -74,7 +98,7 @@ def _apply(state: _State, move: _Move) -> None:
     state.citizens_today += move.citizens
 
 
-def _best_move(problem: Problem, state: _State, day: date, open_: list[CandidateVisit]) -> _Move | None:
+def _best_move(problem: Problem, state: _State, day: date, open_: list[CandidateVisit], room: _Room) -> _Move | None:
     vehicle = state.vehicle
     by_site: dict[str, list[CandidateVisit]] = defaultdict(list)
     for c in open_:
@@ -88,7 +112,7 @@ def _best_move(problem: Problem, state: _State, day: date, open_: list[Candidate
         if locked and site not in locked:
             continue
         for via_home in (False, True):
-            move = _move(problem, state, day, site, candidates, via_home=via_home)
+            move = _move(problem, state, day, site, candidates, room, via_home=via_home)
             if move is not None:
                 if best is None or (move.gain, -move.metres) > (best.gain, -best.metres):
                     best = move
@@ -97,7 +121,14 @@ def _best_move(problem: Problem, state: _State, day: date, open_: list[Candidate
 
 
 def _move(
-    problem: Problem, state: _State, day: date, site: str, candidates: list[CandidateVisit], *, via_home: bool
+    problem: Problem,
+    state: _State,
+    day: date,
+    site: str,
+    candidates: list[CandidateVisit],
+    room: _Room,
+    *,
+    via_home: bool,
 ) -> _Move | None:
     """Drive to ``site`` (via a night at home when ``via_home``) and serve what fits today, if every rule holds."""
     vehicle, rules = state.vehicle, problem.rules
@@ -130,12 +161,16 @@ def _move(
     visits: list[Visit] = []
     gain = citizens = 0
     clock = start
+    chosen: list[CandidateVisit] = []
     for c in sorted(candidates, key=lambda c: (not c.locked, -prize(c, vehicle.id), c.id)):
         minutes = problem.service_min(vehicle, c.expected_citizens)
         if clock + minutes > close or state.citizens_today + citizens + c.expected_citizens > (
             vehicle.capacity_citizens_per_day
         ):
             continue
+        if not room.fits(chosen, c):
+            continue
+        chosen.append(c)
         visits.append(Visit(c.id, clock))
         clock += minutes
         gain += prize(c, vehicle.id)

@@ -141,6 +141,18 @@ class CandidateVisit:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedNeed:
+    """The need of a station's catchment, on which the train's visits there and the buses' visits to the
+    catchment's places both draw: together they serve at most ``citizens`` (else a citizen counts twice)."""
+
+    station_id: str
+    place_ids: tuple[str, ...]
+    candidate_ids: tuple[str, ...]
+    """The station's pool visits and the catchment places' background bus visits."""
+    citizens: int
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     week_start: date
     service_dates: tuple[date, ...]
@@ -155,6 +167,8 @@ class Problem:
     requests: tuple[VisitRequest, ...] = ()
     linked: tuple[tuple[str, ...], ...] = ()
     """Candidate ids served all or none (the parts of one request larger than a vehicle-day)."""
+    shared: tuple[SharedNeed, ...] = ()
+    """Catchments whose need the train and the buses share."""
 
     def matrix(self, kind: VehicleKind) -> TravelMatrix:
         return self.bus_matrix if kind is VehicleKind.BUS else self.train_matrix
@@ -424,7 +438,9 @@ def build_problem(
             train_site=None,
             rules=rules,
         )
-    candidates += _station_slots(network, fleet, demand, taken, trips, train_sites, capable, rules)
+    station_visits, pools = _station_slots(network, fleet, demand, taken, trips, train_sites, capable, rules)
+    candidates += station_visits
+    shared = tuple(p for p in (_with_bus_visits(pool, candidates) for pool in pools) if p is not None)
     return Problem(
         week_start=week_start,
         service_dates=service_dates,
@@ -437,6 +453,7 @@ def build_problem(
         rules=rules,
         requests=tuple(requests),
         linked=tuple(linked),
+        shared=shared,
     )
 
 
@@ -565,10 +582,10 @@ def _station_slots(
     train_sites: Sequence[Site],
     capable: Callable[[str | None, str | None], list[Vehicle]],
     rules: Rules,
-) -> list[CandidateVisit]:
+) -> tuple[list[CandidateVisit], list[SharedNeed]]:
     """The train's visits: per station, the need of the places in its catchment (those nearest it, within
     ``Rules.train_catchment_km``), cut into half-days; a citizen is spared the trip to a centre less the rural ride
-    to the station."""
+    to the station. Each station's catchment is also a ``SharedNeed`` (its bus visits are added by the caller)."""
     by_station: dict[str, list[tuple[Demand, float]]] = {}
     for d in demand:
         station = _station_for_place(d.place_id, train_sites, network, rules.train_catchment_km)
@@ -578,6 +595,7 @@ def _station_slots(
             km = km_between((site.lat, site.lon), (place.lat, place.lon))
             by_station.setdefault(station, []).append((d, km * RURAL_DETOUR / RURAL_SPEED_KMH * 60))
     out: list[CandidateVisit] = []
+    shared: list[SharedNeed] = []
     for site in train_sites:
         members = by_station.get(site.id, [])
         trains = [v for v in capable(None, site.id) if v.kind is VehicleKind.TRAIN]
@@ -603,7 +621,7 @@ def _station_slots(
         if total < rules.min_slot_citizens:
             continue
         half_day = min(v.capacity_citizens_per_day for v in trains) // 2
-        out += _slots(
+        pool = _slots(
             site.place_id,
             math.floor(total),
             need,
@@ -619,7 +637,33 @@ def _station_slots(
             slot_size=half_day,
             prefix=site.id,
         )
-    return out
+        out += pool
+        left = sum(max(0, d.weekly_citizens - taken.get(d.place_id, 0)) for d, _ in members)
+        places = tuple(d.place_id for d, _ in members)
+        shared.append(SharedNeed(site.id, places, tuple(c.id for c in pool), left))
+    return out, shared
+
+
+def _with_bus_visits(pool: SharedNeed, candidates: Sequence[CandidateVisit]) -> SharedNeed | None:
+    """The pool with the background bus visits of its places (requests and locks are outside it: the need
+    cut into these visits is what is left after them); None when no bus visit draws on it or all of its visits
+    together cannot exceed it."""
+    members = set(pool.place_ids)
+    buses = [
+        c
+        for c in candidates
+        if c.place_id in members and c.train_site_id is None and not c.locked and not c.request_ids
+    ]
+    ids = set(pool.candidate_ids)
+    most = sum(max_citizens(c) for c in buses) + sum(max_citizens(c) for c in candidates if c.id in ids)
+    if not buses or most <= pool.citizens:
+        return None
+    return SharedNeed(pool.station_id, pool.place_ids, pool.candidate_ids + tuple(c.id for c in buses), pool.citizens)
+
+
+def max_citizens(candidate: CandidateVisit) -> int:
+    """The most citizens any vehicle serves at a visit (what it may take from a shared need)."""
+    return max((s.citizens for s in candidate.servings), default=candidate.expected_citizens)
 
 
 RURAL_SPEED_KMH = 40.0

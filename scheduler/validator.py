@@ -214,7 +214,8 @@ def _travel(problem: Problem, kind: VehicleKind, origin: str, target: str) -> in
 
 def _check_demand(plan: Plan, problem: Problem) -> list[Violation]:
     """No place is promised more citizens than its need for the week; no station more than the need of its
-    catchment the problem offered the train, with the requests and locked stops it may serve there.
+    catchment the problem offered the train, with the requests and locked stops it may serve there; and the train
+    at a station and the buses at its catchment's places not more, together, than those places' need.
 
     Locked stops and requests are part of their place's need (the problem cuts only what is left after them into
     visits), so they raise the ceiling only where together they exceed it, never on top of it."""
@@ -252,4 +253,22 @@ def _check_demand(plan: Plan, problem: Problem) -> list[Violation]:
         for site, citizens in sorted(at_stations.items())
         if citizens > catchment.get(site, 0)
     ]
+    for pool in problem.shared:  # the train at a station and the buses in its catchment draw on one need
+        members = set(pool.place_ids)
+        elsewhere = sum(
+            c.expected_citizens
+            for c in problem.candidates
+            if c.train_site_id == pool.station_id and (c.locked or c.request_ids) and c.place_id not in members
+        )
+        limit = sum(ceiling.get(m, 0) for m in members) + elsewhere
+        planned = sum(served.get(m, 0) for m in members) + at_stations.get(pool.station_id, 0)
+        if planned > limit:
+            out.append(
+                Violation(
+                    "demand",
+                    None,
+                    f"{pool.station_id} and its catchment's places: {planned} citizens planned by the train and "
+                    f"the buses together, their need is {limit}",
+                )
+            )
     return out

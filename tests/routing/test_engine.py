@@ -19,6 +19,7 @@ from routing.model import (
     EngineVehicle,
     Profile,
     VisitGroup,
+    keeps_shared,
     objective_of,
     prize_factor,
     route_cost,
@@ -372,3 +373,18 @@ def test_a_native_ruin_search_refuses_initial_routes() -> None:
     """OR-Tools' own iterated local search starts from its own first solution: given routes are an error."""
     with pytest.raises(ValueError, match="initial routes"):
         solve_once(orienteering(35), time_limit_s=0.3, config=NATIVE, initial_routes=[[1]])
+
+
+def test_a_shared_capacity_caps_the_visited_groups_in_search_and_recombination() -> None:
+    """Six rich optional visits (prize grows with the node), but nodes 1, 2 and 3 of sizes 1, 3 and 3 share a
+    capacity of 4: the search and the recombination take 1 and 3, the richest pair that fits, never all three."""
+    problem = replace(orienteering(1000), shared=(((0, 1, 2), (1, 3, 3), 4),))
+    solution = solve_once(problem, time_limit_s=1)
+    assert solution is not None and keeps_shared(problem, solution.routes)
+    visited = {n for r in solution.routes for n in r}
+    assert visited == {1, 3, 4, 5, 6}
+    vehicle = problem.vehicles[0]
+    routes = [(1, 2, 3, 4, 5, 6), (1, 3, 4, 5, 6), (2, 4, 5, 6)]
+    columns = [Column(0, r, route_cost(problem, vehicle, r)) for r in routes]
+    chosen = recombine(problem, columns, time_limit_s=2, class_sizes={0: 1})
+    assert chosen is not None and [c.nodes for c in chosen] == [(1, 3, 4, 5, 6)]

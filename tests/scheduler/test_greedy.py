@@ -11,7 +11,7 @@ import pytest
 from scheduler.assemble import build_plan
 from scheduler.greedy import greedy_solution
 from scheduler.objective import plan_value, prize
-from scheduler.problem import HOME, CandidateVisit, Problem, Rules, Serving
+from scheduler.problem import HOME, CandidateVisit, Problem, Rules, Serving, max_citizens
 from scheduler.validator import validate
 from tests.fakes import MONDAY, LineTravel, make_problem, tiny_network
 
@@ -101,3 +101,15 @@ def test_greedy_objective_uses_the_engine_convention() -> None:
     assert solution.objective == total - plan_value(problem, solution)
     assert all(not visits or visits[-1].candidate_id != HOME for _, visits in solution.routes)
     assert problem.week_start == MONDAY
+
+
+def test_greedy_keeps_the_needs_the_train_and_the_buses_share() -> None:
+    """With the shared needs of P2 and P4 cut to 150 citizens, the hand planner's week takes some of each and
+    never more than a pool holds."""
+    loose = make_problem()
+    problem = replace(loose, shared=tuple(replace(pool, citizens=150) for pool in loose.shared))
+    solution = greedy_solution(problem)
+    visited = {v.candidate_id for _, visits in solution.routes for v in visits}
+    by_id = {c.id: c for c in problem.candidates}
+    for pool in problem.shared:
+        assert 0 < sum(max_citizens(by_id[c]) for c in pool.candidate_ids if c in visited) <= 150

@@ -146,3 +146,19 @@ def test_the_train_s_candidates_sit_at_stations() -> None:
         "BUS-01",
         "TRAIN-01",
     }
+
+
+def test_a_station_and_its_catchment_s_bus_visits_share_one_need() -> None:
+    """The train at ST-2 and the buses at P2 draw on P2's need: one shared pool holds the station's visits and
+    P2's background bus visits (not its requests), at P2's need less the requests."""
+    request = VisitRequest("R-P2", "P2", MONDAY, FRIDAY, 40)
+    problem = make_problem(requests=(request,))
+    need = {d.place_id: d.weekly_citizens for d in problem.demand}
+    pools = {pool.station_id: pool for pool in problem.shared}
+    assert set(pools) == {"ST-2", "ST-4"}
+    pool = pools["ST-2"]
+    assert pool.place_ids == ("P2",) and pool.citizens == need["P2"] - 40
+    ids = set(pool.candidate_ids)
+    assert {c.id for c in background(problem, "P2", train=True)} <= ids
+    assert {c.id for c in background(problem, "P2")} <= ids
+    assert not any(c.request_ids for c in problem.candidates if c.id in ids)

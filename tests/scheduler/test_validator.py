@@ -126,3 +126,26 @@ def test_later_starts_within_hours_stay_valid(shift: int) -> None:
         depart=stop.depart + timedelta(minutes=shift),
     )
     assert codes(moved) == set()
+
+
+def test_the_train_and_the_buses_together_may_not_exceed_a_catchment_s_need() -> None:
+    """BUS-01 at P4 (100 citizens) and the train at P4's station ST-4 (75) are each within P4's need, but with
+    that need cut to 174 they promise one citizen more than there is: a demand violation naming the station."""
+    solution = Solution(
+        routes=(
+            ("BUS-01", tuple(Visit(f"P4#{k + 1}", TUESDAY + 540 + 135 * k) for k in range(4))),
+            ("BUS-02", ()),
+            ("TRAIN-01", (Visit("ST-4#1", TUESDAY + 540),)),
+        ),
+        objective=0,
+        solve_seconds=0.0,
+    )
+    plan = build_plan(PROBLEM, solution, LineTravel(NETWORK))
+    assert [(s.vehicle_id, s.expected_citizens) for s in plan.stops] == [("BUS-01", 100), ("TRAIN-01", 75)]
+    assert validate(plan, problem=PROBLEM, network=NETWORK) == ()
+    tight = tuple(
+        replace(d, daily_citizens=(0,) * len(d.daily_citizens), backlog_citizens=174) if d.place_id == "P4" else d
+        for d in PROBLEM.demand
+    )
+    (violation,) = validate(plan, problem=replace(PROBLEM, demand=tight), network=NETWORK)
+    assert violation.code == "demand" and "ST-4" in violation.message and "175" in violation.message
