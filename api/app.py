@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import SeferError
@@ -15,7 +15,18 @@ from api.http.routes import centres, docs, exports, fleet, health, jobs, places,
 from api.jobs.runner import JobRunner
 from api.services.store import open_store
 from api.settings import Settings, get_settings
+from api.web import pages
+from api.web.session import SignInNeeded, WrongRole, language, to_sign_in
 from maps.assets import STATIC_DIR, STATIC_URL
+
+
+async def _sign_in_needed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInNeeded)
+    return to_sign_in(exc.path, request.query_params.get("lang"))
+
+
+async def _wrong_role(request: Request, exc: Exception) -> Response:
+    return pages.render(request, language(request), "denied.html", 403, user=None)
 
 
 async def _sefer_error(request: Request, exc: Exception) -> JSONResponse:
@@ -56,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.add_exception_handler(SeferError, _sefer_error)
+    app.add_exception_handler(SignInNeeded, _sign_in_needed)
+    app.add_exception_handler(WrongRole, _wrong_role)
     add_security_headers(app)
     # Every endpoint but /health, /, /static, /public/* and the docs needs a bearer token (api/auth.py).
     app.include_router(docs.router)
@@ -70,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(fleet.router)
     app.include_router(centres.router)
+    app.include_router(pages.router)  # /login, /logout, /desk, /counter: the web pages
+    app.mount(pages.STATIC_URL, StaticFiles(directory=pages.STATIC_DIR), name="web-static")
     # The vendored Leaflet files the maps and the public page load: public, so no map needs a network.
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     return app

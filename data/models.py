@@ -259,6 +259,48 @@ class PrincipalRow(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class UserRow(Base):
+    """A person who signs in to the web pages: a login, an argon2id hash, and the principal they act as (its role
+    and places; that principal's bearer token is random and never shown)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    """The name folded to lower case: what a person types at the sign-in form."""
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id"), unique=True)
+    password_hash: Mapped[str] = mapped_column(String())
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser, known by the SHA-256 of its cookie, with the CSRF token its forms carry."""
+
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginFailureRow(Base):
+    """A failed sign-in, kept a while to throttle guessing per account and per address."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_login_at", "login", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class JobRow(Base):
     """A background solve: queued, running, succeeded (with its plan), failed or cancelled."""
 

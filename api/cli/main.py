@@ -22,6 +22,7 @@ from api.cli.bench import bench_app
 from api.cli.planner import register
 from api.cli.support import in_session, use_case
 from api.cli.tokens import token_app
+from api.cli.users import user_app
 from api.services.plans import check_week_open, stored_plan
 from api.services.solving import StoredPlan, plan_and_store
 from api.services.store import Store, connect, open_store, reference_data
@@ -226,6 +227,7 @@ def serve(
 
 register(app)
 app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
-"""Bearer tokens on HTTP: who is calling, and may they (``api.services.principals`` holds the roles and tokens).
-A missing, unknown or revoked token answers 401, the wrong role 403.
+"""Who is calling on HTTP, and may they: a bearer token (``api.services.principals``), or, for reading only (GET
+and HEAD), the session cookie of a signed-in web user (``api.services.accounts``), so a planner can open the map,
+an itinerary or a CSV from the desk by a plain link. A write always needs the bearer token, or a web form with its
+CSRF token (``api.web``). A missing, unknown or revoked credential answers 401, the wrong role 403.
 """
 
 from __future__ import annotations
@@ -7,18 +9,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.http.deps import SessionDep
+from api.services.accounts import signed_in
 from api.services.principals import Role, StoredPrincipal, authenticate
+
+SESSION_COOKIE = "sefer_session"
+"""The web session's cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS)."""
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `sefer token create`.")
 
 
 def current_principal(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> StoredPrincipal:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if credentials is None and cookie and request.method in _SAFE_METHODS:
+        web = signed_in(session, cookie=cookie)
+        if web is not None:
+            return web.user.principal
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}

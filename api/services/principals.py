@@ -43,23 +43,31 @@ def create_principal(
 ) -> tuple[StoredPrincipal, str]:
     """A new principal and its bearer token (the only time the token is seen). An office is bound to at least one
     place; other roles to none. Commits."""
+    token = new_token()
+    principal = add_principal(session, network=network, role=role, name=name, places=places, token=token)
+    session.commit()
+    return principal, token
+
+
+def add_principal(
+    session: Session, *, network: Network, role: Role, name: str, places: tuple[str, ...], token: str
+) -> StoredPrincipal:
+    """Check and add a principal holding ``token`` (a web user's is random and never shown). Does not commit."""
     codes = tuple(sorted({p.strip() for p in places if p.strip()}))
     if role is Role.OFFICE and not codes:
-        raise InvalidInput("places", "places: an office token needs at least one place, e.g. AZ-QAB,AZ-OGU")
+        raise InvalidInput("places", "places: an office needs at least one place, e.g. AZ-QAB,AZ-OGU")
     if role is not Role.OFFICE and codes:
-        raise InvalidInput("places", f"places: only office tokens are bound to places, not {role.value}")
+        raise InvalidInput("places", f"places: only offices are bound to places, not {role.value}")
     unknown = [c for c in codes if not network.has_place(c)]
     if unknown:
         raise InvalidInput("places", f"places: no place {', '.join(unknown)}")
     clean = name.strip()
     if not clean or len(clean) > MAX_NAME_CHARS or "\x00" in clean:
         raise InvalidInput("name", f"name must be 1 to {MAX_NAME_CHARS} printable characters")
-    token = new_token()
     principal_id = store.add_principal(
         session, name=clean, role=role.value, places=codes, token_sha256=token_digest(token)
     )
-    session.commit()
-    return StoredPrincipal(principal_id, clean, role.value, codes), token
+    return StoredPrincipal(principal_id, clean, role.value, codes)
 
 
 def list_principals(session: Session) -> list[tuple[StoredPrincipal, bool]]:

@@ -1,0 +1,55 @@
+"""What the planner's desk shows of one week: a plan of it, the week's other versions, the published one to
+compare against, the holidays, and the requests the plan's stops serve or leave out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from api.services.plans import plans_of, stored_plan
+from api.services.requests import requests_by_id
+from data.calendar import public_holidays
+from data.plans import PlanState
+from data.visit_requests import StoredRequest
+from scheduler.calendar import next_week_start
+from scheduler.plan import Plan
+
+
+@dataclass(frozen=True, slots=True)
+class DeskWeek:
+    week_start: date
+    plan: Plan | None
+    """The plan shown: the one asked for, else the week's newest; None when the week has none."""
+    state: PlanState | None
+    versions: tuple[PlanState, ...]
+    """Every plan of the week, newest first."""
+    published: PlanState | None
+    """The week's plan in force (published, not superseded), if any."""
+    weeks: tuple[date, ...]
+    """Weeks that have plans, newest first, and the coming week."""
+    holidays: dict[date, str]
+    requests: dict[str, StoredRequest]
+    """The requests the plan's stops serve and those it leaves out, by id."""
+
+
+def desk_week(session: Session, *, today: date, week_start: date | None = None, plan_id: int | None = None) -> DeskWeek:
+    """The week of ``plan_id`` if given (``UnknownPlan`` when there is none), else of ``week_start``, else the
+    coming week."""
+    plan: Plan | None = None
+    state: PlanState | None = None
+    if plan_id is not None:
+        plan, state = stored_plan(session, plan_id=plan_id)
+        week_start = plan.week_start
+    week = week_start or next_week_start(today)
+    versions = tuple(plans_of(session, week_start=week))
+    if plan is None and versions:
+        plan, state = stored_plan(session, plan_id=versions[0].plan_id)
+    published = next((v for v in versions if v.published and v.superseded_at is None), None)
+    weeks = tuple(sorted({s.week_start for s in plans_of(session)} | {next_week_start(today)}, reverse=True))
+    ids: list[str] = []
+    if plan is not None:
+        ids = [rid for stop in plan.stops for rid in stop.request_ids] + [u.request_id for u in plan.unserved]
+    requests = {r.id: r for r in requests_by_id(session, list(dict.fromkeys(ids)))}
+    return DeskWeek(week, plan, state, versions, published, weeks, public_holidays(week), requests)

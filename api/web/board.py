@@ -1,0 +1,142 @@
+"""The desk's week as the page shows it: a row per vehicle, a cell per working day with that vehicle-day's stops
+(or its maintenance day or the holiday), the KPI strip with the change against the published plan, and the
+requests left out with their reasons. Plain data for the template; every name in the reader's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from api.services.desk import DeskWeek
+from maps.i18n import Lang, format_day, text
+from scheduler.domain import Network, VehicleKind
+from scheduler.naming import place_label, stop_label
+from scheduler.plan import Plan
+
+
+@dataclass(frozen=True, slots=True)
+class StopView:
+    label: str
+    hours: str
+    citizens: int
+    locked: bool
+    requests: int
+
+
+@dataclass(frozen=True, slots=True)
+class CellView:
+    state: str
+    """``service``, ``maintenance`` or ``holiday``."""
+    stops: tuple[StopView, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    vehicle_id: str
+    name: str
+    kind: str
+    cells: tuple[CellView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KpiView:
+    label: str
+    value: str
+    delta: str = ""
+    """The change against the published plan ("+120", "−3.5"), empty when there is nothing to compare."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnservedView:
+    request_id: str
+    place: str
+    citizens: int | None
+    message: str
+    displaced_by: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class BoardView:
+    days: tuple[tuple[date, str], ...]
+    rows: tuple[RowView, ...]
+    kpis: tuple[KpiView, ...]
+    unserved: tuple[UnservedView, ...]
+    due_missed: tuple[str, ...]
+
+
+def working_days(week_start: date) -> tuple[date, ...]:
+    return tuple(week_start + timedelta(days=k) for k in range(5))
+
+
+def _hours(arrive: datetime, depart: datetime) -> str:
+    return f"{arrive:%H:%M}–{depart:%H:%M}"
+
+
+def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | None = None) -> BoardView | None:
+    """The board of ``week.plan``; None when the week has no plan."""
+    plan = week.plan
+    if plan is None:
+        return None
+    days = working_days(week.week_start)
+    rows = []
+    for vehicle in plan.vehicles:
+        route = plan.route(vehicle.id)
+        cells = []
+        for day in days:
+            if day in week.holidays:
+                cells.append(CellView("holiday", note=week.holidays[day]))
+                continue
+            if day in vehicle.maintenance_dates:
+                cells.append(CellView("maintenance", note=text(lang, "maintenance")))
+                continue
+            stops = tuple(
+                StopView(
+                    stop_label(network, s.place_id, s.site_id, lang),
+                    _hours(s.arrive, s.depart),
+                    s.expected_citizens,
+                    s.locked,
+                    len(s.request_ids),
+                )
+                for s in route.stops
+                if s.date == day
+            )
+            cells.append(CellView("service", stops))
+        kind = text(lang, "train" if vehicle.kind is VehicleKind.TRAIN else "bus")
+        rows.append(RowView(vehicle.id, vehicle.name, kind, tuple(cells)))
+    return BoardView(
+        days=tuple((d, format_day(lang, d)) for d in days),
+        rows=tuple(rows),
+        kpis=_kpis(plan, published, lang),
+        unserved=tuple(
+            UnservedView(
+                u.request_id,
+                place_label(network, week.requests[u.request_id].place_id, lang)
+                if u.request_id in week.requests
+                else "",
+                week.requests[u.request_id].expected_citizens if u.request_id in week.requests else None,
+                u.message,
+                u.displaced_by,
+            )
+            for u in plan.unserved
+        ),
+        due_missed=tuple(place_label(network, p, lang) for p in plan.due_missed),
+    )
+
+
+def _kpis(plan: Plan, published: Plan | None, lang: Lang) -> tuple[KpiView, ...]:
+    def figures(p: Plan) -> tuple[float, ...]:
+        k = p.kpis
+        return (k.citizen_hours_saved, k.expected_citizens, k.places_visited, k.distance_km, k.vehicle_days_used)
+
+    keys = ("kpi_hours", "kpi_citizens", "kpi_places", "kpi_km", "kpi_vehicle_days")
+    mine = figures(plan)
+    theirs = figures(published) if published is not None and published is not plan else None
+    out = []
+    for n, key in enumerate(keys):
+        delta = ""
+        if theirs is not None:
+            change = round(mine[n] - theirs[n])
+            delta = f"{'+' if change > 0 else '−' if change < 0 else '±'}{abs(change):,}"
+        out.append(KpiView(text(lang, key), f"{round(mine[n]):,}", delta))
+    return tuple(out)

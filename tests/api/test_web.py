@@ -1,0 +1,269 @@
+"""The web pages through the real app and database: sign-in with argon2id passwords, sessions that end when they
+must, throttled guessing, CSRF on forms, roles, escaping, the planner's desk and the office's counter."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.http.auth import SESSION_COOKIE
+from api.services import accounts
+from api.services.principals import Role
+from api.services.requests import RequestFields, file_request
+from data.models import UserRow
+from data.plans import save_plan
+from scheduler.domain import Network
+from tests.api.apps import app_on
+from tests.api.tokens import bearer, make_token
+from tests.console import run_sefer
+from tests.factories import make_plan
+
+PASSWORD = "correct horse battery"
+
+
+def _user(app: FastAPI, role: Role, name: str, places: tuple[str, ...] = ()) -> None:
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory() as session:
+        accounts.create_user(session, network=app.state.network, role=role, name=name, places=places, password=PASSWORD)
+
+
+def _sign_in(client: TestClient, name: str, password: str = PASSWORD) -> tuple[int, str]:
+    response = client.post("/login", data={"name": name, "password": password}, follow_redirects=False)
+    return response.status_code, response.headers.get("location", "")
+
+
+def _save_plan(app: FastAPI, week_start: date) -> int:
+    network: Network = app.state.network
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory.begin() as session:
+        return save_plan(session, plan=make_plan(network, week_start=week_start))
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.fixture
+def browser(anonymous: TestClient) -> TestClient:
+    """A client that keeps cookies, as a browser does (the ``anonymous`` client, lifespan running)."""
+    return anonymous
+
+
+def test_a_planner_signs_in_and_lands_on_the_desk_with_a_safe_cookie(app: FastAPI, browser: TestClient) -> None:
+    """Sign-in answers 303 to /desk and sets an HttpOnly, SameSite=Lax session cookie; the desk page has a
+    policy without inline script, and is not cached."""
+    _user(app, Role.PLANNER, "Aysel Məmmədova")
+    status, location = _sign_in(browser, "  AYSEL  məmmədova ")
+    assert (status, location) == (303, "/desk")
+    cookie = browser.cookies.get(SESSION_COOKIE)
+    assert cookie
+    page = browser.get("/desk")
+    assert page.status_code == 200
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    login = browser.post("/login", data={"name": "aysel məmmədova", "password": PASSWORD}, follow_redirects=False)
+    flags = login.headers["set-cookie"].lower()
+    assert "httponly" in flags and "samesite=lax" in flags and "path=/" in flags
+
+
+def test_the_password_is_stored_as_an_argon2id_hash(app: FastAPI, anonymous: TestClient) -> None:
+    """The stored hash is argon2id and does not contain the password."""
+    _user(app, Role.PLANNER, "hash check")
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory() as session:
+        stored = session.scalars(select(UserRow.password_hash)).one()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_unknown_name_wrong_password_and_disabled_user_get_one_answer(app: FastAPI, browser: TestClient) -> None:
+    """Each is a 401 page saying "wrong name or password" and sets no cookie."""
+    _user(app, Role.PLANNER, "rauf")
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory() as session:
+        accounts.set_disabled(session, name="Rauf", disabled=True)
+    for name, password in (("nobody", PASSWORD), ("rauf", "wrong password!"), ("rauf", PASSWORD)):
+        answer = browser.post("/login?lang=en", data={"name": name, "password": password}, follow_redirects=False)
+        assert answer.status_code == 401
+        assert "Wrong name or password." in answer.text
+        assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")
+
+
+def test_guessing_is_throttled_per_account(app: FastAPI, browser: TestClient) -> None:
+    """After five failures in fifteen minutes even the right password is refused with 429; the other accounts
+    still sign in from elsewhere."""
+    _user(app, Role.PLANNER, "target")
+    _user(app, Role.PLANNER, "bystander")
+    for _ in range(accounts.MAX_ACCOUNT_FAILURES):
+        assert _sign_in(browser, "target", "not the password")[0] == 401
+    assert _sign_in(browser, "target")[0] == 429
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory() as session:
+        signed = accounts.sign_in(session, name="bystander", password=PASSWORD, address="10.0.0.9")
+        assert signed.session.user.login == "bystander"
+        later = accounts.sign_in(
+            session,
+            name="target",
+            password=PASSWORD,
+            address="10.0.0.9",
+            now=signed.session.expires_at - accounts.SESSION_LIFETIME + accounts.THROTTLE_WINDOW + timedelta(1),
+        )
+        assert later.session.user.login == "target"
+
+
+def test_guessing_is_throttled_per_address(app: FastAPI, anonymous: TestClient) -> None:
+    """Twenty failures from one address over many names refuse the next attempt from it, whatever the name."""
+    _user(app, Role.PLANNER, "someone")
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory() as session:
+        for n in range(accounts.MAX_ADDRESS_FAILURES):
+            with pytest.raises(accounts.SignInRefused):
+                accounts.sign_in(session, name=f"guess {n}", password="x" * 12, address="192.0.2.7")
+        with pytest.raises(accounts.TooManyAttempts):
+            accounts.sign_in(session, name="someone", password=PASSWORD, address="192.0.2.7")
+        assert accounts.sign_in(session, name="someone", password=PASSWORD, address="192.0.2.8")
+
+
+def test_disabling_a_user_ends_their_session_at_once(app: FastAPI, browser: TestClient) -> None:
+    """The next page after the user is disabled sends them to sign in; so does a password reset."""
+    _user(app, Role.PLANNER, "leyla")
+    _sign_in(browser, "leyla")
+    assert browser.get("/desk").status_code == 200
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory() as session:
+        accounts.set_disabled(session, name="leyla", disabled=True)
+    gone = browser.get("/desk", follow_redirects=False)
+    assert (gone.status_code, gone.headers["location"]) == (303, "/login?next=%2Fdesk")
+    with factory() as session:
+        accounts.set_disabled(session, name="leyla", disabled=False)
+    _sign_in(browser, "leyla")
+    with factory() as session:
+        accounts.reset_password(session, name="leyla", password="a brand new secret")
+    assert browser.get("/desk", follow_redirects=False).status_code == 303
+
+
+def test_sign_out_needs_the_form_s_csrf_token(app: FastAPI, browser: TestClient) -> None:
+    """A sign-out posted without the page's CSRF token (another site's form) leaves the session alive; with it,
+    the session ends and its old cookie no longer opens a page."""
+    _user(app, Role.PLANNER, "kamran")
+    _sign_in(browser, "kamran")
+    cookie = browser.cookies.get(SESSION_COOKIE)
+    browser.post("/logout", data={"csrf": "forged"}, follow_redirects=False)
+    browser.cookies.set(SESSION_COOKIE, cookie or "")
+    page = browser.get("/desk")
+    assert page.status_code == 200
+    out = browser.post("/logout", data={"csrf": _csrf(page.text)}, follow_redirects=False)
+    assert (out.status_code, out.headers["location"]) == (303, "/login")
+    browser.cookies.set(SESSION_COOKIE, cookie or "")
+    assert browser.get("/desk", follow_redirects=False).status_code == 303
+
+
+def test_pages_send_strangers_to_sign_in_and_offices_away_from_the_desk(app: FastAPI, browser: TestClient) -> None:
+    """No session: /desk and /counter redirect to /login (keeping the language); an office gets 403 at the desk
+    and lands on its counter; a planner gets 403 at the counter."""
+    located = browser.get("/counter?lang=ru", follow_redirects=False).headers["location"]
+    assert located == "/login?next=%2Fcounter&lang=ru"
+    _user(app, Role.OFFICE, "Qəbələ office", ("AZ-QAB",))
+    assert _sign_in(browser, "qəbələ office") == (303, "/counter")
+    assert browser.get("/desk").status_code == 403
+    assert browser.get("/counter").status_code == 200
+    _user(app, Role.PLANNER, "nigar")
+    browser.cookies.clear()
+    _sign_in(browser, "nigar")
+    assert browser.get("/counter").status_code == 403
+
+
+def test_the_desk_shows_the_week_board_of_a_stored_plan(app: FastAPI, browser: TestClient) -> None:
+    """A row per vehicle, a column per working day, each stop with its place, hours and citizens, the lock
+    marked in words, a draft badge and the links to the map and the crews' sheets, in all three languages."""
+    monday = date(2030, 1, 7)
+    plan_id = _save_plan(app, monday)
+    _user(app, Role.PLANNER, "desk reader")
+    _sign_in(browser, "desk reader")
+    page = browser.get(f"/desk?week={monday}&lang=en").text
+    assert "Monday 7 January 2030" in page and "Friday 11 January 2030" in page
+    assert "TEST-BUS-1" in page and "TEST-TRAIN-1" in page
+    assert "10:00–13:00" in page and "120 cit." in page and "locked" in page
+    assert ">Draft<" in page
+    assert f'href="/plans/{plan_id}/map"' in page
+    assert f'href="/plans/{plan_id}/vehicles/TEST-BUS-1/itinerary"' in page
+    assert "Planlaşdırıcının masası" in browser.get(f"/desk?plan={plan_id}&lang=az").text
+    assert "Стол планировщика" in browser.get(f"/desk?plan={plan_id}&lang=ru").text
+    assert browser.get("/desk?plan=999999").status_code == 404
+    assert browser.get("/desk?week=2030-01-08").status_code == 422
+    empty = browser.get("/desk?week=2031-01-06&lang=en").text
+    assert "No plan for this week yet" in empty
+
+
+def test_a_session_cookie_reads_planner_exports_but_never_writes(app: FastAPI, browser: TestClient) -> None:
+    """From the desk a planner opens the map and the CSV by a plain link; a write with only the cookie is 401
+    (a cross-site form cannot act for them)."""
+    plan_id = _save_plan(app, date(2030, 1, 7))
+    _user(app, Role.PLANNER, "exporter")
+    _sign_in(browser, "exporter")
+    assert browser.get(f"/plans/{plan_id}/export.csv").status_code == 200
+    assert browser.get(f"/plans/{plan_id}/map").status_code == 200
+    assert browser.post(f"/plans/{plan_id}/publish", json={"version": 1}).status_code == 401
+
+
+def test_the_counter_lists_only_the_office_s_own_requests_escaped(app: FastAPI, browser: TestClient) -> None:
+    """The office sees its request (note with markup shown as text, not markup) and not another office's."""
+    token = make_token(app, Role.OFFICE, ("AZ-QAB",), name="other office")
+    start = date.today() + timedelta(days=10)
+    body = {"place_id": "AZ-QAB", "window_start": str(start), "window_end": str(start + timedelta(days=4)),
+            "expected_citizens": 40, "note": "other's <i>secret</i>"}  # fmt: skip
+    assert browser.post("/requests", json=body, headers=bearer(token)).status_code == 201
+    _user(app, Role.OFFICE, "<b>Qəbələ</b> office", ("AZ-QAB",))
+    _sign_in(browser, "<b>qəbələ</b> office")
+    empty = browser.get("/counter?lang=en").text
+    assert "No requests yet." in empty and "secret" not in empty
+    assert "&lt;b&gt;Qəbələ&lt;/b&gt; office" in empty and "<b>Qəbələ</b>" not in empty
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory() as session:
+        principal = accounts.list_users(session)[0].principal
+    with factory() as session:
+        file_request(
+            session,
+            caller=principal,
+            network=app.state.network,
+            today=date.today(),
+            given=RequestFields(
+                place_id="AZ-QAB",
+                window_start=start,
+                window_end=start + timedelta(days=2),
+                expected_citizens=60,
+                note="<script>alert(1)</script>",
+            ),
+        )
+    page = browser.get("/counter?lang=en").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert ">Submitted<" in page and "secret" not in page
+
+
+def test_sefer_user_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    """`sefer user create --password-stdin` makes an account that signs in; no --password-stdin or a short
+    password is one error line and exit code 2, a taken name (a conflict, as everywhere) exit code 1."""
+    db = {"SEFER_DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}"}
+    made = run_sefer("user", "create", "--role", "planner", "--name", "Aysel", "--password-stdin",
+                     cwd=tmp_path, env=db, stdin=PASSWORD + "\n")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    with TestClient(app_on(db["SEFER_DATABASE_URL"])) as client:
+        assert _sign_in(client, "aysel") == (303, "/desk")
+    for args, stdin, message, code in (
+        (("--name", "b"), None, "--password-stdin", 2),
+        (("--name", "b", "--password-stdin"), "short\n", "10 to 256", 2),
+        (("--name", "AYSEL", "--password-stdin"), PASSWORD + "\n", "exists already", 1),
+    ):
+        bad = run_sefer("user", "create", "--role", "planner", *args, cwd=tmp_path, env=db, stdin=stdin)
+        assert bad.returncode == code and message in bad.stderr and "Traceback" not in bad.stderr
+    listed = run_sefer("user", "list", cwd=tmp_path, env=db)
+    assert "'aysel' planner" in listed.stdout
