@@ -267,3 +267,57 @@ def test_sefer_user_create_reads_the_password_from_stdin(tmp_path: Path) -> None
         assert bad.returncode == code and message in bad.stderr and "Traceback" not in bad.stderr
     listed = run_sefer("user", "list", cwd=tmp_path, env=db)
     assert "'aysel' planner" in listed.stdout
+
+
+def _office_signed_in(app: FastAPI, browser: TestClient) -> str:
+    """Sign in Qəbələ's office; the counter page's CSRF token."""
+    _user(app, Role.OFFICE, "Qəbələ counter", ("AZ-QAB",))
+    _sign_in(browser, "qəbələ counter")
+    return _csrf(browser.get("/counter?lang=en").text)
+
+
+def _form(csrf: str, **changes: object) -> dict[str, object]:
+    start = date.today() + timedelta(days=9)
+    form: dict[str, object] = {
+        "csrf": csrf,
+        "where": "Bum",
+        "window_start": str(start),
+        "window_end": str(start + timedelta(days=4)),
+        "citizens": "45",
+        "services": ["passport"],
+        "priority": "urgent",
+        "note": "school <b>exams</b>",
+    }
+    return form | changes
+
+
+def test_an_office_files_a_request_at_the_counter_and_cancels_it(app: FastAPI, browser: TestClient) -> None:
+    """The form files a village's request (the gazetteer resolves "Bum"), the page confirms it and lists it as
+    submitted; the cancel button cancels it."""
+    csrf = _office_signed_in(app, browser)
+    filed = browser.post("/counter/requests", data=_form(csrf), follow_redirects=False)
+    assert filed.status_code == 303
+    request_id = filed.headers["location"].split("filed=")[1]
+    page = browser.get(filed.headers["location"]).text
+    assert f"Request {request_id} filed." in page
+    assert "Bum (Gabala)" in page and ">Submitted<" in page and "school &lt;b&gt;exams&lt;/b&gt;" in page
+    cancelled = browser.post(f"/counter/requests/{request_id}/cancel", data={"csrf": csrf}, follow_redirects=False)
+    assert cancelled.status_code == 303
+    assert ">Cancelled<" in browser.get("/counter").text
+
+
+def test_a_careless_form_comes_back_with_each_mistake_and_nothing_lost(app: FastAPI, browser: TestClient) -> None:
+    """An unknown village (with the closest spellings), a past date, no citizens: 422, every message beside its
+    field, what was typed still there; nothing is stored. A forged form token stores nothing either."""
+    csrf = _office_signed_in(app, browser)
+    past = str(date.today() - timedelta(days=3))
+    wrong = browser.post("/counter/requests", data=_form(csrf, where="Qaballa", citizens=""))
+    assert wrong.status_code == 422
+    assert "Give the number of citizens in digits." in wrong.text and 'value="Qaballa"' in wrong.text
+    unknown = browser.post("/counter/requests", data=_form(csrf, where="Qaballa", window_start=past))
+    assert unknown.status_code == 422
+    assert "did you mean Qabala" in unknown.text and "is in the past" in unknown.text
+    forged = browser.post("/counter/requests", data=_form("forged"))
+    assert forged.status_code == 403 and "The form had expired" in forged.text
+    assert "No requests yet." in browser.get("/counter").text
+    assert browser.post("/counter/requests", data=_form(csrf, where="Şəki")).status_code == 422  # not its place
