@@ -6,15 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from api.services.plans import plans_of, stored_plan
+from api.services.fleet import fleet_with_maintenance
+from api.services.plans import check_plan, plans_of, stored_plan
 from api.services.requests import requests_by_id
 from data.calendar import public_holidays
 from data.plans import PlanState
 from data.visit_requests import StoredRequest
 from scheduler.calendar import next_week_start
+from scheduler.domain import Fleet, Network
 from scheduler.plan import Plan
+from scheduler.validator import Violation
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +56,30 @@ def desk_week(session: Session, *, today: date, week_start: date | None = None, 
         ids = [rid for stop in plan.stops for rid in stop.request_ids] + [u.request_id for u in plan.unserved]
     requests = {r.id: r for r in requests_by_id(session, list(dict.fromkeys(ids)))}
     return DeskWeek(week, plan, state, versions, published, weeks, public_holidays(week), requests)
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """What a planner reads before publishing: rules broken (publishing is refused while there are any),
+    stops on days a vehicle has since been booked for maintenance, and urgent requests the plan leaves out."""
+
+    plan: Plan
+    state: PlanState
+    violations: tuple[Violation, ...]
+    maintenance_clashes: tuple[tuple[str, date], ...]
+    urgent_left_out: tuple[StoredRequest, ...]
+
+    @property
+    def clear(self) -> bool:
+        return not (self.violations or self.maintenance_clashes)
+
+
+def publish_checklist(*, sessions: sessionmaker[Session], network: Network, fleet: Fleet, plan_id: int) -> Checklist:
+    with sessions() as session:
+        plan, state = stored_plan(session, plan_id=plan_id)
+        booked = {vehicle.id: set(days) for vehicle, days in fleet_with_maintenance(session)}
+        left_out = requests_by_id(session, [u.request_id for u in plan.unserved])
+    clashes = tuple(sorted({(s.vehicle_id, s.date) for s in plan.stops if s.date in booked.get(s.vehicle_id, set())}))
+    violations = check_plan(sessions=sessions, network=network, fleet=fleet, plan=plan)
+    urgent = tuple(r for r in left_out if r.priority == "urgent")
+    return Checklist(plan, state, violations, clashes, urgent)

@@ -282,11 +282,15 @@ def lock_vehicle_day(
     day: date,
     place_id: str | None = None,
     locked: bool = True,
+    version: int | None = None,
 ) -> LockOutcome:
     """Lock (or unlock) the stops of a vehicle on a day (at one place, or all), each an edit at the plan's
-    current version; a published plan's first edit makes the new draft the rest go to."""
+    current version; a published plan's first edit makes the new draft the rest go to. ``version``, when given,
+    is the version the caller read: a plan changed since is ``StaleVersion``, not overwritten."""
     with sessions() as session:
         plan, state = stored_plan(session, plan_id=plan_id)
+    if version is not None and version != state.version:
+        raise StaleVersion(plan_id, state.version, version)
     stops = [s for s in plan.stops if s.vehicle_id == vehicle_id and s.date == day and place_id in (None, s.place_id)]
     if not stops:
         at = f" at {place_id}" if place_id else ""

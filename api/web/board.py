@@ -25,10 +25,15 @@ class StopView:
 
 @dataclass(frozen=True, slots=True)
 class CellView:
+    day: date
     state: str
     """``service``, ``maintenance`` or ``holiday``."""
     stops: tuple[StopView, ...] = ()
     note: str = ""
+
+    @property
+    def all_locked(self) -> bool:
+        return bool(self.stops) and all(s.locked for s in self.stops)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +90,10 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
         cells = []
         for day in days:
             if day in week.holidays:
-                cells.append(CellView("holiday", note=week.holidays[day]))
+                cells.append(CellView(day, "holiday", note=week.holidays[day]))
                 continue
             if day in vehicle.maintenance_dates:
-                cells.append(CellView("maintenance", note=text(lang, "maintenance")))
+                cells.append(CellView(day, "maintenance", note=text(lang, "maintenance")))
                 continue
             stops = tuple(
                 StopView(
@@ -101,7 +106,7 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
                 for s in route.stops
                 if s.date == day
             )
-            cells.append(CellView("service", stops))
+            cells.append(CellView(day, "service", stops))
         kind = text(lang, "train" if vehicle.kind is VehicleKind.TRAIN else "bus")
         rows.append(RowView(vehicle.id, vehicle.name, kind, tuple(cells)))
     return BoardView(

@@ -5,23 +5,26 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from api.errors import Forbidden, InvalidInput
+from api.errors import Conflict, Forbidden, InvalidInput
 from api.http.auth import SESSION_COOKIE
-from api.http.deps import NetworkDep, SessionDep, SettingsDep, TodayDep
+from api.http.deps import FleetDep, NetworkDep, SessionDep, SessionsDep, TodayDep
 from api.services import accounts
-from api.services.desk import desk_week
-from api.services.plans import stored_plan
+from api.services.desk import desk_week, publish_checklist
+from api.services.plans import StaleVersion, lock_vehicle_day, publish, stored_plan
 from api.services.requests import RequestFields, cancel_request, file_request, list_requests
 from api.web.board import board_view
 from api.web.session import LangDep, OfficePage, PlannerPage, WebUserDep, csrf_ok, finish
 from maps.i18n import LANG_NAMES, LANGS, Lang, format_day, text
-from scheduler.domain import Network
+from scheduler.calendar import next_week_start
+from scheduler.domain import Fleet, Network
 from scheduler.naming import place_label
 from scheduler.requests import Priority
 
@@ -64,7 +67,6 @@ def login_page(request: Request, lang: LangDep, user: WebUserDep, next: str = ""
 def login(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     lang: LangDep,
     name: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
@@ -115,6 +117,8 @@ def desk(
     user: PlannerPage,
     week: Week = None,
     plan: PlanId = None,
+    notice: Annotated[str | None, Query(max_length=20)] = None,
+    why: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Response:
     """The planner's desk: the week's board, KPIs against the published plan, requests left out, versions."""
     if week is not None and week.weekday() != 0:
@@ -132,7 +136,12 @@ def desk(
         week_label=format_day(lang, shown.week_start),
         weeks=[(w, format_day(lang, w)) for w in shown.weeks],
         board=board_view(shown, network, lang, published),
+        notice=f"n_{notice}" if notice in _NOTICES else None,
+        why=why if notice == "refused" else None,
     )
+
+
+_NOTICES = {"locked", "unlocked", "stale", "published", "expired", "refused"}
 
 
 @router.get("/counter")
@@ -163,6 +172,7 @@ def _counter_page(
     status_code: int = 200,
 ) -> Response:
     mine = list_requests(session, caller=user.user.principal)
+    names = {s.code: str(getattr(s, f"name_{lang}")) for s in network.services}
     rows = [
         {
             "id": r.id,
@@ -170,7 +180,7 @@ def _counter_page(
             "settlement": r.settlement,
             "window": f"{format_day(lang, r.window_start)} – {format_day(lang, r.window_end)}",
             "citizens": r.expected_citizens,
-            "services": ", ".join(r.services),
+            "services": ", ".join(names.get(code, code) for code in r.services),
             "priority": text(lang, f"pr_{r.priority}"),
             "status": r.status.value,
             "status_label": text(lang, f"st_{r.status.value}"),
@@ -184,8 +194,8 @@ def _counter_page(
     where = sorted(
         {(p.name_az, place_label(network, p.id, lang)) for p in network.places if p.id in own or p.unit_id in own}
     )
-    services = [(s.code, getattr(s, f"name_{lang}")) for s in network.services]
-    start = today + timedelta(days=7)
+    services = [(code, name) for code, name in names.items()]
+    start = next_week_start(today)
     return render(
         request,
         lang,
@@ -271,3 +281,106 @@ def counter_cancel(
         return RedirectResponse("/counter", status_code=303)
     cancel_request(session, caller=user.user.principal, request_id=request_id[:64])
     return RedirectResponse("/counter", status_code=303)
+
+
+PlanPath = Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+
+
+@router.post("/desk/plans/{plan_id}/lock")
+def desk_lock(
+    plan_id: PlanPath,
+    request: Request,
+    sessions: SessionsDep,
+    network: NetworkDep,
+    fleet: FleetDep,
+    user: PlannerPage,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    vehicle: Annotated[str, Form(max_length=64)] = "",
+    day: Annotated[date | None, Form()] = None,
+    version: Annotated[int, Form(ge=1)] = 1,
+    locked: Annotated[bool, Form()] = True,
+) -> Response:
+    """Lock or unlock a vehicle-day from the board; a plan changed since the page was read is not overwritten."""
+    if not csrf_ok(user, csrf) or day is None:
+        return RedirectResponse(f"/desk?plan={plan_id}&notice=expired", status_code=303)
+    try:
+        outcome = lock_vehicle_day(
+            sessions=sessions,
+            network=network,
+            fleet=fleet,
+            plan_id=plan_id,
+            vehicle_id=vehicle,
+            day=day,
+            locked=locked,
+            version=version,
+        )
+    except StaleVersion:
+        return RedirectResponse(f"/desk?plan={plan_id}&notice=stale", status_code=303)
+    except Conflict as exc:
+        return RedirectResponse(f"/desk?plan={plan_id}&notice=refused&why={quote(str(exc)[:300])}", status_code=303)
+    return RedirectResponse(f"/desk?plan={outcome.plan_id}&notice={'locked' if locked else 'unlocked'}", 303)
+
+
+@router.get("/desk/plans/{plan_id}/publish")
+def desk_checklist(
+    plan_id: PlanPath,
+    request: Request,
+    sessions: SessionsDep,
+    network: NetworkDep,
+    fleet: FleetDep,
+    lang: LangDep,
+    user: PlannerPage,
+) -> Response:
+    """The checklist before publishing: rules broken, maintenance clashes, urgent requests left out."""
+    return _checklist_page(request, sessions, network, fleet, lang, user, plan_id)
+
+
+def _checklist_page(
+    request: Request,
+    sessions: sessionmaker[Session],
+    network: Network,
+    fleet: Fleet,
+    lang: Lang,
+    user: accounts.StoredWebSession,
+    plan_id: int,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    checklist = publish_checklist(sessions=sessions, network=network, fleet=fleet, plan_id=plan_id)
+    urgent = [(r.id, place_label(network, r.place_id, lang), r.expected_citizens) for r in checklist.urgent_left_out]
+    return render(
+        request,
+        lang,
+        "publish.html",
+        status_code,
+        user=user,
+        checklist=checklist,
+        urgent=urgent,
+        week_label=format_day(lang, checklist.plan.week_start),
+        error=error,
+    )
+
+
+@router.post("/desk/plans/{plan_id}/publish")
+def desk_publish(
+    plan_id: PlanPath,
+    request: Request,
+    sessions: SessionsDep,
+    network: NetworkDep,
+    fleet: FleetDep,
+    today: TodayDep,
+    lang: LangDep,
+    user: PlannerPage,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    version: Annotated[int, Form(ge=1)] = 1,
+) -> Response:
+    """Publish after the checklist; a refusal (rules broken, stale version, week over) shows why."""
+    if not csrf_ok(user, csrf):
+        return _checklist_page(request, sessions, network, fleet, lang, user, plan_id, text(lang, "expired"), 403)
+    try:
+        publish(sessions=sessions, network=network, fleet=fleet, plan_id=plan_id, version=version, today=today)
+    except StaleVersion:
+        return _checklist_page(request, sessions, network, fleet, lang, user, plan_id, text(lang, "stale"), 409)
+    except Conflict as exc:
+        return _checklist_page(request, sessions, network, fleet, lang, user, plan_id, str(exc), 409)
+    return RedirectResponse(f"/desk?plan={plan_id}&notice=published", status_code=303)

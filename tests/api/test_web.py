@@ -321,3 +321,40 @@ def test_a_careless_form_comes_back_with_each_mistake_and_nothing_lost(app: Fast
     assert forged.status_code == 403 and "The form had expired" in forged.text
     assert "No requests yet." in browser.get("/counter").text
     assert browser.post("/counter/requests", data=_form(csrf, where="Şəki")).status_code == 422  # not its place
+
+
+def test_the_desk_locks_a_vehicle_day_and_refuses_a_stale_page(app: FastAPI, browser: TestClient) -> None:
+    """The board's lock form locks BUS-1's Monday (a new version per stop edited); the same form sent again from
+    the old page (version 1) says "changed by someone else" and changes nothing; a forged form changes nothing."""
+    plan_id = _save_plan(app, date(2030, 1, 7))
+    _user(app, Role.PLANNER, "locker")
+    _sign_in(browser, "locker")
+    page = browser.get(f"/desk?plan={plan_id}&lang=en").text
+    form = {"csrf": _csrf(page), "vehicle": "TEST-BUS-1", "day": "2030-01-07", "version": "1", "locked": "true"}
+    done = browser.post(f"/desk/plans/{plan_id}/lock", data=form, follow_redirects=False)
+    assert done.headers["location"] == f"/desk?plan={plan_id}&notice=locked"
+    after = browser.get(done.headers["location"] + "&lang=en").text
+    # each of the day's two stops is one edit (one of them was locked already); the train's stop is locked too
+    assert "Vehicle-day locked." in after and "version 3" in after and after.count("🔒") == 3
+    stale = browser.post(f"/desk/plans/{plan_id}/lock", data=form | {"locked": "false"}, follow_redirects=False)
+    assert stale.headers["location"].endswith("notice=stale")
+    assert "changed by someone else" in browser.get(stale.headers["location"] + "&lang=en").text
+    forged = browser.post(f"/desk/plans/{plan_id}/lock", data=form | {"csrf": "x", "version": "3"})
+    assert "The form had expired" in forged.text and "version 3" in forged.text
+
+
+def test_publishing_from_the_desk_is_refused_while_rules_are_broken(app: FastAPI, browser: TestClient) -> None:
+    """The hand-made plan breaks the validator's rules on the bundled week: the checklist lists them with no
+    publish button, and a publish posted anyway is a 409 page naming the refusal; the plan stays a draft."""
+    plan_id = _save_plan(app, date(2030, 1, 7))
+    _user(app, Role.PLANNER, "publisher")
+    _sign_in(browser, "publisher")
+    checklist = browser.get(f"/desk/plans/{plan_id}/publish?lang=en")
+    assert checklist.status_code == 200
+    assert "Rules broken (0)" not in checklist.text and "Publish now" not in checklist.text
+    assert "Publishing is refused while rules are broken" in checklist.text
+    posted = browser.post(f"/desk/plans/{plan_id}/publish", data={"csrf": _csrf(checklist.text), "version": "1"})
+    assert (
+        posted.status_code == 409 and f"plan {plan_id} breaks" in posted.text and "cannot be published" in posted.text
+    )
+    assert ">Draft<" in browser.get(f"/desk?plan={plan_id}&lang=en").text

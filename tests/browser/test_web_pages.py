@@ -1,0 +1,121 @@
+"""The planner's desk and the office's counter in Chromium against a real `sefer serve` on a planned week:
+sign-in, the board, a lock, the publish checklist and publishing (the public page then shows the week), an office
+filing and cancelling a request with the keyboard; axe finds no WCAG 2.2 AA violation on any page in any language;
+no console error and no request to another host. Full-page screenshots go to ``out/test-artifacts/``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import OFFLINE, Watched, _next_monday, _sefer
+from tests.console import run_sefer, serving
+
+SHOTS = Path(os.environ.get("SEFER_TEST_ARTIFACTS", "out/test-artifacts"))
+PLANNER, OFFICE, PASSWORD = "aysel", "qəbələ office", "browser journey pass"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
+    """Next week planned as a draft (plan 1), a planner and a Qəbələ office account, `sefer serve`."""
+    folder = tmp_path_factory.mktemp("web")
+    _sefer(folder, "plan", "--week", _next_monday().isoformat(), "--time-limit", "3", "--out", "out")
+    for role, name, places in (("planner", PLANNER, ()), ("office", OFFICE, ("--places", "AZ-QAB"))):
+        made = run_sefer("user", "create", "--role", role, "--name", name, *places, "--password-stdin",
+                         cwd=folder, env=OFFLINE, stdin=PASSWORD + "\n")  # fmt: skip
+        assert made.returncode == 0, made.stderr
+    with serving(folder, OFFLINE) as base:
+        yield base
+
+
+def _shot(watched: Watched, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    watched.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _axe_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
+
+
+def _sign_in(watched: Watched, base: str, name: str, landing: str) -> None:
+    page = watched.page
+    page.goto(f"{base}/login?lang=en")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{landing}*")
+
+
+def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: Watched) -> None:
+    """Sign in → the board of the draft → lock BUS-01's first day (the cell says locked) → the checklist →
+    publish → the desk says published and the public page lists the week's stops."""
+    page = watched.page
+    _sign_in(watched, web, PLANNER, "/desk")
+    assert page.locator("table.board tbody tr").count() == 11
+    assert page.locator(".badge.plan-draft").first.inner_text() == "Draft"
+    _shot(watched, "desk-en")
+    first = page.locator("table.board tbody tr").first.locator("form.lock-form button").first
+    first.click()
+    page.wait_for_url("**notice=locked*")
+    assert "Vehicle-day locked." in page.inner_text("main")
+    assert "locked" in page.locator("table.board tbody tr").first.inner_text()
+    page.click("a.button")  # Publish…
+    page.wait_for_url("**/publish")
+    _shot(watched, "publish-checklist-en")
+    assert "Rules broken (0)" in page.inner_text("main")
+    page.click("text=Publish now")
+    page.wait_for_url("**notice=published*")
+    assert page.locator(".badge.plan-published").first.is_visible()
+    page.goto(f"{web}/?lang=en")
+    assert page.locator(".list li").count() > 0
+    assert watched.errors == [] and watched.remote_requests() == []
+
+
+def test_an_office_files_and_cancels_a_request_with_the_keyboard(web: str, watched: Watched) -> None:
+    """Sign in → the counter → type a village, dates and citizens (the browser's autocomplete lists the
+    office's villages), send → the confirmation and the row; the planner's desk stays closed to it."""
+    page = watched.page
+    _sign_in(watched, web, OFFICE, "/counter")
+    assert page.locator('#where-list option[value="Bum"]').count() == 1
+    page.fill("#where", "Bum")
+    page.fill("#citizens", "35")
+    page.check("input[name=services][value=passport]")
+    page.focus("button:has-text('Send the request')")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**filed=*")
+    assert "filed" in page.inner_text("main") and "Submitted" in page.inner_text("table.list")
+    _shot(watched, "counter-en")
+    page.click("table.list button:has-text('Cancel')")
+    page.wait_for_url("**/counter")
+    assert "Cancelled" in page.inner_text("table.list")
+    assert watched.errors == [] and watched.remote_requests() == []
+    assert page.goto(f"{web}/desk").status == 403  # the browser logs the 403 itself: checked after
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "en"])
+def test_every_page_passes_axe_in_every_language(web: str, watched: Watched, lang: str) -> None:
+    """Sign-in, desk, publish checklist and counter: no WCAG 2.2 AA violation that axe can find."""
+    page = watched.page
+    found: dict[str, list[str]] = {}
+    page.goto(f"{web}/login?lang={lang}")
+    found["login"] = _axe_violations(page)
+    _sign_in(watched, web, PLANNER, "/desk")
+    for path in ("/desk", "/desk/plans/1/publish"):
+        page.goto(f"{web}{path}?lang={lang}")
+        found[path] = _axe_violations(page)
+        _shot(watched, f"{path.strip('/').replace('/', '-')}-{lang}")
+    page.context.clear_cookies()
+    _sign_in(watched, web, OFFICE, "/counter")
+    page.goto(f"{web}/counter?lang={lang}")
+    found["/counter"] = _axe_violations(page)
+    _shot(watched, f"counter-{lang}")
+    assert {where: v for where, v in found.items() if v} == {}
+    assert watched.errors == [] and watched.remote_requests() == []
