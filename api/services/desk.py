@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.services.fleet import fleet_with_maintenance
+from api.services.jobs import JobStatus, StoredJob, read_job
 from api.services.plans import check_plan, plans_of, stored_plan
 from api.services.requests import requests_by_id
 from data.calendar import public_holidays
@@ -16,7 +17,8 @@ from data.plans import PlanState
 from data.visit_requests import StoredRequest
 from scheduler.calendar import next_week_start
 from scheduler.domain import Fleet, Network
-from scheduler.plan import Plan
+from scheduler.plan import Plan, Stop
+from scheduler.stability import Changes, count_changes
 from scheduler.validator import Violation
 
 
@@ -83,3 +85,60 @@ def publish_checklist(*, sessions: sessionmaker[Session], network: Network, flee
     violations = check_plan(sessions=sessions, network=network, fleet=fleet, plan=plan)
     urgent = tuple(r for r in left_out if r.priority == "urgent")
     return Checklist(plan, state, violations, clashes, urgent)
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Two plans side by side: stops (vehicle, date, place) kept, added by ``after``, removed from ``before``,
+    and moved (a place served in both, by another vehicle or on another day)."""
+
+    before: Plan
+    after: Plan
+    before_state: PlanState
+    after_state: PlanState
+    kept: int
+    added: tuple[Stop, ...]
+    removed: tuple[Stop, ...]
+    moved: tuple[tuple[Stop, Stop], ...]
+
+
+def compare_plans(session: Session, *, before_id: int, after_id: int) -> Comparison:
+    before, before_state = stored_plan(session, plan_id=before_id)
+    after, after_state = stored_plan(session, plan_id=after_id)
+
+    def key(stop: Stop) -> tuple[str, date, str]:
+        return (stop.vehicle_id, stop.date, stop.place_id)
+
+    old = {key(s): s for s in before.stops}
+    new = {key(s): s for s in after.stops}
+    gone = [s for k, s in old.items() if k not in new]
+    came = [s for k, s in new.items() if k not in old]
+    moved: list[tuple[Stop, Stop]] = []
+    for stop in list(gone):
+        match = next((s for s in came if s.place_id == stop.place_id), None)
+        if match is not None:
+            moved.append((stop, match))
+            gone.remove(stop)
+            came.remove(match)
+    kept = len(old.keys() & new.keys())
+    return Comparison(before, after, before_state, after_state, kept, tuple(came), tuple(gone), tuple(moved))
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A background solve as the desk follows it, and once it succeeded what it changed against its start."""
+
+    job: StoredJob
+    week_start: date
+    changes: Changes | None
+
+
+def job_view(session: Session, *, job_id: int) -> JobView:
+    job = read_job(session, job_id=job_id)
+    changes = None
+    started_from = job.params.get("plan_id")
+    if job.status == JobStatus.SUCCEEDED and job.plan_id is not None and started_from is not None:
+        before, _ = stored_plan(session, plan_id=int(started_from))
+        after, _ = stored_plan(session, plan_id=job.plan_id)
+        changes = count_changes(before, after)
+    return JobView(job, date.fromisoformat(str(job.params["week_start"])), changes)

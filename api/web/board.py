@@ -129,16 +129,20 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
     )
 
 
-def _kpis(plan: Plan, published: Plan | None, lang: Lang) -> tuple[KpiView, ...]:
-    def figures(p: Plan) -> tuple[float, ...]:
-        k = p.kpis
-        return (k.citizen_hours_saved, k.expected_citizens, k.places_visited, k.distance_km, k.vehicle_days_used)
+KPI_KEYS = ("kpi_hours", "kpi_citizens", "kpi_places", "kpi_km", "kpi_vehicle_days")
 
-    keys = ("kpi_hours", "kpi_citizens", "kpi_places", "kpi_km", "kpi_vehicle_days")
-    mine = figures(plan)
-    theirs = figures(published) if published is not None and published is not plan else None
+
+def kpi_figures(plan: Plan) -> tuple[float, ...]:
+    """The KPI strip's figures, in the order of ``KPI_KEYS``."""
+    k = plan.kpis
+    return (k.citizen_hours_saved, k.expected_citizens, k.places_visited, k.distance_km, k.vehicle_days_used)
+
+
+def _kpis(plan: Plan, published: Plan | None, lang: Lang) -> tuple[KpiView, ...]:
+    mine = kpi_figures(plan)
+    theirs = kpi_figures(published) if published is not None and published is not plan else None
     out = []
-    for n, key in enumerate(keys):
+    for n, key in enumerate(KPI_KEYS):
         delta = ""
         if theirs is not None:
             change = round(mine[n] - theirs[n])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,17 +16,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import Conflict, Forbidden, InvalidInput
 from api.http.auth import SESSION_COOKIE
-from api.http.deps import FleetDep, NetworkDep, SessionDep, SessionsDep, TodayDep
-from api.services import accounts
-from api.services.desk import desk_week, publish_checklist
+from api.http.deps import FleetDep, NetworkDep, RunnerDep, SessionDep, SessionsDep, TodayDep
+from api.services import accounts, jobs
+from api.services.desk import compare_plans, desk_week, job_view, publish_checklist
+from api.services.jobs import JobStatus
 from api.services.plans import StaleVersion, lock_vehicle_day, publish, stored_plan
 from api.services.requests import RequestFields, cancel_request, file_request, list_requests
-from api.web.board import board_view
+from api.web.board import KPI_KEYS, board_view, kpi_figures
 from api.web.session import LangDep, OfficePage, PlannerPage, WebUserDep, csrf_ok, finish
 from maps.i18n import LANG_NAMES, LANGS, Lang, format_day, text
 from scheduler.calendar import next_week_start
 from scheduler.domain import Fleet, Network
-from scheduler.naming import place_label
+from scheduler.naming import place_label, stop_label
+from scheduler.plan import Stop
 from scheduler.requests import Priority
 
 router = APIRouter(include_in_schema=False)
@@ -136,6 +139,8 @@ def desk(
         week_label=format_day(lang, shown.week_start),
         weeks=[(w, format_day(lang, w)) for w in shown.weeks],
         board=board_view(shown, network, lang, published),
+        time_limits=TIME_LIMITS_S,
+        week_open=shown.week_start + timedelta(days=6) >= today,
         notice=f"n_{notice}" if notice in _NOTICES else None,
         why=why if notice == "refused" else None,
     )
@@ -384,3 +389,87 @@ def desk_publish(
     except Conflict as exc:
         return _checklist_page(request, sessions, network, fleet, lang, user, plan_id, str(exc), 409)
     return RedirectResponse(f"/desk?plan={plan_id}&notice=published", status_code=303)
+
+
+TIME_LIMITS_S = (30, 60, 120, 300)
+"""The budgets the desk offers for a solve (the API accepts 1 to 600 s)."""
+
+
+@router.post("/desk/jobs")
+def desk_start_job(
+    request: Request,
+    session: SessionDep,
+    runner: RunnerDep,
+    today: TodayDep,
+    user: PlannerPage,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    week: Annotated[date | None, Form()] = None,
+    plan: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
+    time_limit: Annotated[int, Form()] = TIME_LIMITS_S[0],
+) -> Response:
+    """Plan a week (``week``) or re-optimise a plan (``plan``) in the background; the job page follows it."""
+    if not csrf_ok(user, csrf) or time_limit not in TIME_LIMITS_S:
+        return RedirectResponse("/desk?notice=expired", status_code=303)
+    try:
+        if plan is not None:
+            job = jobs.queue_reoptimize(session, runner, plan_id=plan, time_limit_s=time_limit)
+        elif week is not None:
+            job = jobs.queue_plan(runner, week_start=week, time_limit_s=time_limit, today=today)
+        else:
+            return RedirectResponse("/desk?notice=expired", status_code=303)
+    except (InvalidInput, Conflict) as exc:
+        return RedirectResponse(f"/desk?notice=refused&why={quote(str(exc)[:300])}", status_code=303)
+    return RedirectResponse(f"/desk/jobs/{job.id}", status_code=303)
+
+
+@router.get("/desk/jobs/{job_id}")
+def desk_job(job_id: PlanPath, request: Request, session: SessionDep, lang: LangDep, user: PlannerPage) -> Response:
+    """A solve's progress (the page reloads itself every two seconds while it runs), its best value so far, Cancel,
+    and at the end the plan and how many stops changed against the plan it started from."""
+    view = job_view(session, job_id=job_id)
+    running = view.job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    return render(request, lang, "job.html", user=user, view=view, running=running,
+                  week_label=format_day(lang, view.week_start))  # fmt: skip
+
+
+@router.post("/desk/jobs/{job_id}/cancel")
+def desk_cancel_job(
+    job_id: PlanPath, runner: RunnerDep, user: PlannerPage, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    if csrf_ok(user, csrf):
+        with suppress(Conflict):  # it finished meanwhile: the job page says how
+            jobs.cancel_job(runner, job_id=job_id)
+    return RedirectResponse(f"/desk/jobs/{job_id}", status_code=303)
+
+
+@router.get("/desk/compare")
+def desk_compare(
+    request: Request,
+    session: SessionDep,
+    network: NetworkDep,
+    lang: LangDep,
+    user: PlannerPage,
+    before: Annotated[int, Query(ge=1, le=2_147_483_647)],
+    after: Annotated[int, Query(ge=1, le=2_147_483_647)],
+) -> Response:
+    """Two plans side by side: KPIs, and the stops added, removed and moved."""
+    found = compare_plans(session, before_id=before, after_id=after)
+
+    def stop(s: Stop) -> str:
+        return f"{s.vehicle_id} · {format_day(lang, s.date)} · {stop_label(network, s.place_id, s.site_id, lang)}"
+
+    figures = [
+        (text(lang, key), round(a), round(b), round(b - a))
+        for key, a, b in zip(KPI_KEYS, kpi_figures(found.before), kpi_figures(found.after), strict=True)
+    ]
+    return render(
+        request,
+        lang,
+        "compare.html",
+        user=user,
+        found=found,
+        figures=figures,
+        added=[stop(s) for s in found.added],
+        removed=[stop(s) for s in found.removed],
+        moved=[(stop(a), stop(b)) for a, b in found.moved],
+    )

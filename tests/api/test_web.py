@@ -4,6 +4,7 @@ must, throttled guessing, CSRF on forms, roles, escaping, the planner's desk and
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -358,3 +359,45 @@ def test_publishing_from_the_desk_is_refused_while_rules_are_broken(app: FastAPI
         posted.status_code == 409 and f"plan {plan_id} breaks" in posted.text and "cannot be published" in posted.text
     )
     assert ">Draft<" in browser.get(f"/desk?plan={plan_id}&lang=en").text
+
+
+def test_two_versions_side_by_side(app: FastAPI, browser: TestClient) -> None:
+    """The comparison lists the KPIs of both plans and their change, and the stops added, removed and moved
+    (BUS-1's Tuesday stop at the same place moved to Wednesday)."""
+    network: Network = app.state.network
+    before_plan = make_plan(network, week_start=date(2030, 1, 7))
+    bus = before_plan.routes[0]
+    moved = replace(bus.stops[2], date=date(2030, 1, 9))
+    after_plan = replace(before_plan, routes=(replace(bus, stops=(*bus.stops[:2], moved)), *before_plan.routes[1:]))
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory.begin() as session:
+        first = save_plan(session, plan=before_plan)
+        second = save_plan(session, plan=after_plan)
+    _user(app, Role.PLANNER, "comparer")
+    _sign_in(browser, "comparer")
+    page = browser.get(f"/desk/compare?before={first}&after={second}&lang=en").text
+    assert f"Plan {first} → Plan {second}" in page
+    assert "3 stops unchanged." in page
+    assert "Stops moved (1)" in page and "Tuesday 8 January 2030" in page and "Wednesday 9 January 2030" in page
+    assert "Stops added (0)" in page and "Stops removed (0)" in page
+    assert browser.get(f"/desk/compare?before={first}&after=999999").status_code == 404
+    desk = browser.get(f"/desk?plan={second}&lang=en").text
+    assert 'action="/desk/compare"' in desk
+
+
+def test_a_solve_from_the_desk_checks_its_form(app: FastAPI, browser: TestClient) -> None:
+    """A budget the desk does not offer, a forged token or a week that is over start nothing; an unknown job
+    is a 404."""
+    _user(app, Role.PLANNER, "solver")
+    _sign_in(browser, "solver")
+    csrf = _csrf(browser.get("/desk").text)
+    for form in (
+        {"csrf": csrf, "week": "2030-01-07", "time_limit": "7"},
+        {"csrf": "forged", "week": "2030-01-07", "time_limit": "30"},
+    ):
+        answer = browser.post("/desk/jobs", data=form, follow_redirects=False)
+        assert answer.headers["location"] == "/desk?notice=expired"
+    over = browser.post("/desk/jobs", data={"csrf": csrf, "week": "2020-01-06", "time_limit": "30"})
+    assert "The change was refused." in over.text and "2020-01-06" in over.text
+    assert browser.get("/jobs").json() == []  # the session cookie reads the jobs list: nothing was queued
+    assert browser.get("/desk/jobs/999999").status_code == 404

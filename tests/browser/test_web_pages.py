@@ -55,8 +55,8 @@ def _sign_in(watched: Watched, base: str, name: str, landing: str) -> None:
 
 
 def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: Watched) -> None:
-    """Sign in → the board of the draft → lock BUS-01's first day (the cell says locked) → the checklist →
-    publish → the desk says published and the public page lists the week's stops."""
+    """Sign in → the board of the draft → lock BUS-01's first day → re-optimise (progress, "N stops changed")
+    → compare the two versions → the locked day kept → the checklist → publish → the public page lists the week."""
     page = watched.page
     _sign_in(watched, web, PLANNER, "/desk")
     assert page.locator("table.board tbody tr").count() == 11
@@ -66,7 +66,22 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
     first.click()
     page.wait_for_url("**notice=locked*")
     assert "Vehicle-day locked." in page.inner_text("main")
-    assert "locked" in page.locator("table.board tbody tr").first.inner_text()
+    locked_day = page.locator("table.board tbody tr").first.locator("td").first.inner_text()
+    assert "locked" in locked_day
+    page.select_option("#time_limit", "30")
+    page.click("form.solve button")  # Re-optimise, in a worker process; the job page reloads until it ends
+    page.wait_for_url("**/desk/jobs/*")
+    _shot(watched, "job-running-en")
+    page.wait_for_selector(".job-succeeded", timeout=120_000)
+    assert "stops changed" in page.inner_text("main")
+    _shot(watched, "job-done-en")
+    page.click("text=Compare")
+    page.wait_for_url("**/desk/compare*")
+    assert "Plan 1 → Plan 2" in page.inner_text("h1")
+    _shot(watched, "compare-en")
+    page.goto(f"{web}/desk?plan=2&lang=en")
+    kept = page.locator("table.board tbody tr").first.locator("td").first.inner_text()
+    assert kept == locked_day  # the locked vehicle-day came through the re-optimisation unchanged
     page.click("a.button")  # Publish…
     page.wait_for_url("**/publish")
     _shot(watched, "publish-checklist-en")
@@ -102,16 +117,17 @@ def test_an_office_files_and_cancels_a_request_with_the_keyboard(web: str, watch
 
 @pytest.mark.parametrize("lang", ["az", "ru", "en"])
 def test_every_page_passes_axe_in_every_language(web: str, watched: Watched, lang: str) -> None:
-    """Sign-in, desk, publish checklist and counter: no WCAG 2.2 AA violation that axe can find."""
+    """Sign-in, desk, publish checklist, the job and the comparison (which the planner's journey above made) and
+    the counter: no WCAG 2.2 AA violation that axe can find."""
     page = watched.page
     found: dict[str, list[str]] = {}
     page.goto(f"{web}/login?lang={lang}")
     found["login"] = _axe_violations(page)
     _sign_in(watched, web, PLANNER, "/desk")
-    for path in ("/desk", "/desk/plans/1/publish"):
-        page.goto(f"{web}{path}?lang={lang}")
+    for path in ("/desk", "/desk/plans/1/publish", "/desk/jobs/1", "/desk/compare?before=1&after=2"):
+        page.goto(f"{web}{path}{'&' if '?' in path else '?'}lang={lang}")
         found[path] = _axe_violations(page)
-        _shot(watched, f"{path.strip('/').replace('/', '-')}-{lang}")
+        _shot(watched, f"{path.split('?')[0].strip('/').replace('/', '-')}-{lang}")
     page.context.clear_cookies()
     _sign_in(watched, web, OFFICE, "/counter")
     page.goto(f"{web}/counter?lang={lang}")
