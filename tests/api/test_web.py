@@ -390,7 +390,7 @@ def test_a_solve_from_the_desk_checks_its_form(app: FastAPI, browser: TestClient
     is a 404."""
     _user(app, Role.PLANNER, "solver")
     _sign_in(browser, "solver")
-    csrf = _csrf(browser.get("/desk").text)
+    csrf = _csrf(browser.get("/desk?lang=en").text)  # the language is remembered for the pages after
     for form in (
         {"csrf": csrf, "week": "2030-01-07", "time_limit": "7"},
         {"csrf": "forged", "week": "2030-01-07", "time_limit": "30"},
