@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli.bench_desk import desk
 from api.cli.bench_week import week
 from api.cli.support import fail, machine_line
 from routing.benchmarks.run import BenchError, BenchRecord, BenchReport, Kind, run_bench
@@ -116,3 +117,4 @@ def pvrp(
 
 
 bench_app.command("week")(week)
+bench_app.command("desk")(desk)

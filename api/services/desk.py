@@ -37,6 +37,8 @@ class DeskWeek:
     holidays: dict[date, str]
     requests: dict[str, StoredRequest]
     """The requests the plan's stops serve and those it leaves out, by id."""
+    maintenance: dict[str, frozenset[date]]
+    """Per vehicle, the maintenance days booked now (a plan may predate a booking: then they clash)."""
 
 
 def desk_week(session: Session, *, today: date, week_start: date | None = None, plan_id: int | None = None) -> DeskWeek:
@@ -57,7 +59,8 @@ def desk_week(session: Session, *, today: date, week_start: date | None = None, 
     if plan is not None:
         ids = [rid for stop in plan.stops for rid in stop.request_ids] + [u.request_id for u in plan.unserved]
     requests = {r.id: r for r in requests_by_id(session, list(dict.fromkeys(ids)))}
-    return DeskWeek(week, plan, state, versions, published, weeks, public_holidays(week), requests)
+    booked = {vehicle.id: frozenset(days) for vehicle, days in fleet_with_maintenance(session)}
+    return DeskWeek(week, plan, state, versions, published, weeks, public_holidays(week), requests, booked)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from scheduler.plan import Plan
 
 @dataclass(frozen=True, slots=True)
 class StopView:
+    place_id: str
     label: str
     hours: str
     citizens: int
@@ -30,6 +31,8 @@ class CellView:
     """``service``, ``maintenance`` or ``holiday``."""
     stops: tuple[StopView, ...] = ()
     note: str = ""
+    clash: bool = False
+    """Stops on a day the vehicle is now booked for maintenance."""
 
     @property
     def all_locked(self) -> bool:
@@ -64,6 +67,8 @@ class UnservedView:
 @dataclass(frozen=True, slots=True)
 class BoardView:
     days: tuple[tuple[date, str], ...]
+    vehicles: tuple[tuple[str, str], ...]
+    """(id, kind) of every vehicle: the targets a stop may be moved to."""
     rows: tuple[RowView, ...]
     kpis: tuple[KpiView, ...]
     unserved: tuple[UnservedView, ...]
@@ -92,11 +97,10 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
             if day in week.holidays:
                 cells.append(CellView(day, "holiday", note=week.holidays[day]))
                 continue
-            if day in vehicle.maintenance_dates:
-                cells.append(CellView(day, "maintenance", note=text(lang, "maintenance")))
-                continue
+            booked = day in vehicle.maintenance_dates or day in week.maintenance.get(vehicle.id, frozenset())
             stops = tuple(
                 StopView(
+                    s.place_id,
                     stop_label(network, s.place_id, s.site_id, lang),
                     _hours(s.arrive, s.depart),
                     s.expected_citizens,
@@ -106,11 +110,15 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
                 for s in route.stops
                 if s.date == day
             )
-            cells.append(CellView(day, "service", stops))
+            if booked and not stops:
+                cells.append(CellView(day, "maintenance"))
+            else:
+                cells.append(CellView(day, "service", stops, clash=booked))
         kind = text(lang, "train" if vehicle.kind is VehicleKind.TRAIN else "bus")
         rows.append(RowView(vehicle.id, vehicle.name, kind, tuple(cells)))
     return BoardView(
         days=tuple((d, format_day(lang, d)) for d in days),
+        vehicles=tuple((row.vehicle_id, row.kind) for row in rows),
         rows=tuple(rows),
         kpis=_kpis(plan, published, lang),
         unserved=tuple(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from contextlib import suppress
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,19 +16,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.errors import Conflict, Forbidden, InvalidInput
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.http.auth import SESSION_COOKIE
 from api.http.deps import FleetDep, NetworkDep, RunnerDep, SessionDep, SessionsDep, TodayDep
 from api.services import accounts, jobs
 from api.services.desk import compare_plans, desk_week, job_view, publish_checklist
+from api.services.fleet import book_maintenance
 from api.services.jobs import JobStatus
-from api.services.plans import StaleVersion, lock_vehicle_day, publish, stored_plan
+from api.services.plans import StaleVersion, check_plan, edit_stop, lock_vehicle_day, publish, stored_plan
 from api.services.requests import RequestFields, cancel_request, file_request, list_requests
 from api.web.board import KPI_KEYS, board_view, kpi_figures
 from api.web.session import LangDep, OfficePage, PlannerPage, WebUserDep, csrf_ok, finish
 from maps.i18n import LANG_NAMES, LANGS, Lang, format_day, text
 from scheduler.calendar import next_week_start
 from scheduler.domain import Fleet, Network
+from scheduler.edits import StopEdit
 from scheduler.naming import place_label, stop_label
 from scheduler.plan import Stop
 from scheduler.requests import Priority
@@ -59,11 +63,29 @@ def home_of(user: accounts.StoredWebSession) -> str:
     return "/counter" if user.user.principal.role == "office" else "/desk"
 
 
+LOGIN_COOKIE = "sefer_login"
+"""Before a session exists, the sign-in form's CSRF token is a cookie the form must echo (double submit), so
+another site cannot sign a browser in to an account of its choosing."""
+
+
+def _login_page(request: Request, lang: Lang, status_code: int = 200, **context: Any) -> Response:
+    token = secrets.token_urlsafe(32)
+    context = {"next": "", "error": None, "name": ""} | context
+    response = render(request, lang, "login.html", status_code, login_csrf=token, **context)
+    response.set_cookie(
+        LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict", path="/login",
+        secure=request.url.scheme == "https",
+    )  # fmt: skip
+    return response
+
+
 @router.get("/login")
-def login_page(request: Request, lang: LangDep, user: WebUserDep, next: str = "") -> Response:
+def login_page(
+    request: Request, lang: LangDep, user: WebUserDep, next: Annotated[str, Query(max_length=200)] = ""
+) -> Response:
     if user is not None:
         return RedirectResponse(home_of(user), status_code=303)
-    return render(request, lang, "login.html", next=next, error=None, name="")
+    return _login_page(request, lang, next=next)
 
 
 @router.post("/login")
@@ -74,18 +96,23 @@ def login(
     name: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Sign in; the cookie is HttpOnly and SameSite=Lax (Secure when the site is served over HTTPS)."""
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf.encode()):
+        return _login_page(request, lang, 403, next=next, error=text(lang, "expired"), name=name)
     address = request.client.host if request.client else "unknown"
     try:
         signed = accounts.sign_in(session, name=name, password=password, address=address)
     except accounts.TooManyAttempts:
-        return render(request, lang, "login.html", 429, next=next, error=text(lang, "too_many"), name=name)
+        return _login_page(request, lang, 429, next=next, error=text(lang, "too_many"), name=name)
     except accounts.SignInRefused:
-        return render(request, lang, "login.html", 401, next=next, error=text(lang, "wrong_login"), name=name)
+        return _login_page(request, lang, 401, next=next, error=text(lang, "wrong_login"), name=name)
     home = home_of(signed.session)
     target = next if next.startswith(home) else home
     response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     response.set_cookie(
         SESSION_COOKIE,
         signed.cookie,
@@ -114,7 +141,9 @@ def logout(
 def desk(
     request: Request,
     session: SessionDep,
+    sessions: SessionsDep,
     network: NetworkDep,
+    fleet: FleetDep,
     today: TodayDep,
     lang: LangDep,
     user: PlannerPage,
@@ -127,6 +156,9 @@ def desk(
     if week is not None and week.weekday() != 0:
         raise InvalidInput(("query", "week"), f"week must be a Monday; {week} is not")
     shown = desk_week(session, today=today, week_start=week, plan_id=plan)
+    verdict = None
+    if notice == "moved" and shown.plan is not None:  # the validator's verdict on the edit, at once
+        verdict = check_plan(sessions=sessions, network=network, fleet=fleet, plan=shown.plan)
     published = None
     if shown.published is not None and shown.state is not None and shown.published.plan_id != shown.state.plan_id:
         published = stored_plan(session, plan_id=shown.published.plan_id)[0]
@@ -142,11 +174,12 @@ def desk(
         time_limits=TIME_LIMITS_S,
         week_open=shown.week_start + timedelta(days=6) >= today,
         notice=f"n_{notice}" if notice in _NOTICES else None,
+        verdict=verdict,
         why=why if notice == "refused" else None,
     )
 
 
-_NOTICES = {"locked", "unlocked", "stale", "published", "expired", "refused"}
+_NOTICES = {"locked", "unlocked", "moved", "booked", "stale", "published", "expired", "refused"}
 
 
 @router.get("/counter")
@@ -473,3 +506,54 @@ def desk_compare(
         removed=[stop(s) for s in found.removed],
         moved=[(stop(a), stop(b)) for a, b in found.moved],
     )
+
+
+@router.post("/desk/plans/{plan_id}/move")
+def desk_move(
+    plan_id: PlanPath,
+    sessions: SessionsDep,
+    network: NetworkDep,
+    fleet: FleetDep,
+    user: PlannerPage,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    vehicle: Annotated[str, Form(max_length=64)] = "",
+    day: Annotated[date | None, Form()] = None,
+    place: Annotated[str, Form(max_length=64)] = "",
+    to_vehicle: Annotated[str, Form(max_length=64)] = "",
+    to_day: Annotated[date | None, Form()] = None,
+    version: Annotated[int, Form(ge=1)] = 1,
+) -> Response:
+    """Move one stop to another vehicle-day (the form twin of a drag on the board); the desk then shows what the
+    validator finds in the edited plan."""
+    if not csrf_ok(user, csrf) or day is None or to_day is None:
+        return RedirectResponse(f"/desk?plan={plan_id}&notice=expired", status_code=303)
+    edit = StopEdit(vehicle, day, place, "move", to_vehicle_id=to_vehicle, to_date=to_day)
+    try:
+        outcome = edit_stop(
+            sessions=sessions, network=network, fleet=fleet, plan_id=plan_id, version=version, edit=edit
+        )
+    except StaleVersion:
+        return RedirectResponse(f"/desk?plan={plan_id}&notice=stale", status_code=303)
+    except (Conflict, InvalidInput, NotFound) as exc:
+        return RedirectResponse(f"/desk?plan={plan_id}&notice=refused&why={quote(str(exc)[:300])}", status_code=303)
+    return RedirectResponse(f"/desk?plan={outcome.plan_id or plan_id}&notice=moved", status_code=303)
+
+
+@router.post("/desk/maintenance")
+def desk_book_maintenance(
+    session: SessionDep,
+    today: TodayDep,
+    user: PlannerPage,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    vehicle: Annotated[str, Form(max_length=64)] = "",
+    day: Annotated[date | None, Form()] = None,
+    plan: Annotated[int, Form(ge=1, le=2_147_483_647)] = 1,
+) -> Response:
+    """Book a maintenance day from a free cell of the board (the next solve keeps the vehicle in the workshop)."""
+    if not csrf_ok(user, csrf) or day is None:
+        return RedirectResponse(f"/desk?plan={plan}&notice=expired", status_code=303)
+    try:
+        book_maintenance(session, vehicle_id=vehicle, day=day, today=today)
+    except (InvalidInput, NotFound) as exc:
+        return RedirectResponse(f"/desk?plan={plan}&notice=refused&why={quote(str(exc)[:300])}", status_code=303)
+    return RedirectResponse(f"/desk?plan={plan}&notice=booked", status_code=303)

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -35,9 +36,16 @@ def _user(app: FastAPI, role: Role, name: str, places: tuple[str, ...] = ()) -> 
         accounts.create_user(session, network=app.state.network, role=role, name=name, places=places, password=PASSWORD)
 
 
-def _sign_in(client: TestClient, name: str, password: str = PASSWORD) -> tuple[int, str]:
-    response = client.post("/login", data={"name": name, "password": password}, follow_redirects=False)
+def _sign_in(client: TestClient, name: str, password: str = PASSWORD, lang: str = "az") -> tuple[int, str]:
+    """Open the sign-in page (its form token) and send the form: the status and where it redirects."""
+    response = _login_post(client, name, password, lang)
     return response.status_code, response.headers.get("location", "")
+
+
+def _login_post(client: TestClient, name: str, password: str, lang: str = "az") -> Any:
+    page = client.get(f"/login?lang={lang}").text
+    form = {"name": name, "password": password, "csrf": _csrf(page)}
+    return client.post(f"/login?lang={lang}", data=form, follow_redirects=False)
 
 
 def _save_plan(app: FastAPI, week_start: date) -> int:
@@ -63,18 +71,16 @@ def test_a_planner_signs_in_and_lands_on_the_desk_with_a_safe_cookie(app: FastAP
     """Sign-in answers 303 to /desk and sets an HttpOnly, SameSite=Lax session cookie; the desk page has a
     policy without inline script, and is not cached."""
     _user(app, Role.PLANNER, "Aysel Məmmədova")
-    status, location = _sign_in(browser, "  AYSEL  məmmədova ")
-    assert (status, location) == (303, "/desk")
-    cookie = browser.cookies.get(SESSION_COOKIE)
-    assert cookie
+    login = _login_post(browser, "  AYSEL  məmmədova ", PASSWORD)
+    assert (login.status_code, login.headers["location"]) == (303, "/desk")
+    flags = next(c for c in login.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)).lower()
+    assert "httponly" in flags and "samesite=lax" in flags and "path=/" in flags
+    assert browser.cookies.get(SESSION_COOKIE)
     page = browser.get("/desk")
     assert page.status_code == 200
     assert "unsafe-inline" not in page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
-    login = browser.post("/login", data={"name": "aysel məmmədova", "password": PASSWORD}, follow_redirects=False)
-    flags = login.headers["set-cookie"].lower()
-    assert "httponly" in flags and "samesite=lax" in flags and "path=/" in flags
 
 
 def test_the_password_is_stored_as_an_argon2id_hash(app: FastAPI, anonymous: TestClient) -> None:
@@ -93,7 +99,7 @@ def test_unknown_name_wrong_password_and_disabled_user_get_one_answer(app: FastA
     with factory() as session:
         accounts.set_disabled(session, name="Rauf", disabled=True)
     for name, password in (("nobody", PASSWORD), ("rauf", "wrong password!"), ("rauf", PASSWORD)):
-        answer = browser.post("/login?lang=en", data={"name": name, "password": password}, follow_redirects=False)
+        answer = _login_post(browser, name, password, "en")
         assert answer.status_code == 401
         assert "Wrong name or password." in answer.text
         assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")
@@ -401,3 +407,54 @@ def test_a_solve_from_the_desk_checks_its_form(app: FastAPI, browser: TestClient
     assert "The change was refused." in over.text and "2020-01-06" in over.text
     assert browser.get("/jobs").json() == []  # the session cookie reads the jobs list: nothing was queued
     assert browser.get("/desk/jobs/999999").status_code == 404
+
+
+def test_a_move_the_plan_cannot_take_is_refused_with_its_reason(app: FastAPI, browser: TestClient) -> None:
+    """The hand-made plan's bus is not in the bundled fleet, so its stop cannot be moved: the desk says why and
+    the plan keeps its version (a real move and its verdict: the browser journey)."""
+    plan_id = _save_plan(app, date(2030, 1, 7))
+    network: Network = app.state.network
+    _user(app, Role.PLANNER, "mover")
+    _sign_in(browser, "mover")
+    page = browser.get(f"/desk?plan={plan_id}&lang=en").text
+    assert f'action="/desk/plans/{plan_id}/move"' in page
+    form = {"csrf": _csrf(page), "vehicle": "TEST-BUS-1", "day": "2030-01-08", "place": network.places[1].id,
+            "to_vehicle": "TEST-BUS-1", "to_day": "2030-01-07", "version": "1"}  # fmt: skip
+    refused = browser.post(f"/desk/plans/{plan_id}/move", data=form)
+    assert "The change was refused." in refused.text and "not in the fleet" in refused.text
+    assert "version 1" in refused.text
+
+
+def test_the_sign_in_form_needs_its_own_token(app: FastAPI, browser: TestClient) -> None:
+    """A sign-in posted without the token the sign-in page set (another site's form) is refused, even with the
+    right password, and opens no session."""
+    _user(app, Role.PLANNER, "careful")
+    forged = browser.post("/login?lang=en", data={"name": "careful", "password": PASSWORD, "csrf": "x"})
+    assert forged.status_code == 403 and "The form had expired" in forged.text
+    assert SESSION_COOKIE not in browser.cookies
+    assert _sign_in(browser, "careful") == (303, "/desk")
+
+
+def test_a_free_cell_books_maintenance_and_a_clash_shows(app: FastAPI, browser: TestClient) -> None:
+    """BUS-1's free Wednesday books a maintenance day (the cell then says so); a day booked under existing stops
+    (Monday) shows the clash in the cell and in the checklist; a day in the past is refused with the reason."""
+    monday = date.today() + timedelta(days=14 - date.today().weekday())
+    wednesday = monday + timedelta(days=2)
+    plan_id = _save_plan(app, monday)
+    _user(app, Role.PLANNER, "fleet keeper")
+    _sign_in(browser, "fleet keeper")
+    page = browser.get(f"/desk?plan={plan_id}&lang=en").text
+    assert page.count('action="/desk/maintenance"') == 3 + 4  # the bus's three free days, the train's four
+    form = {"csrf": _csrf(page), "vehicle": "TEST-BUS-1", "day": str(wednesday), "plan": str(plan_id)}
+    booked = browser.post("/desk/maintenance", data=form, follow_redirects=False)
+    assert booked.headers["location"] == f"/desk?plan={plan_id}&notice=booked"
+    after = browser.get(booked.headers["location"] + "&lang=en").text
+    assert "Maintenance day booked" in after and after.count('action="/desk/maintenance"') == 6
+    assert "clash with it" not in after
+    browser.post("/desk/maintenance", data=form | {"day": str(monday)})
+    clashing = browser.get(f"/desk?plan={plan_id}&lang=en").text
+    assert "Maintenance is booked on this day: these stops clash with it." in clashing
+    checklist = browser.get(f"/desk/plans/{plan_id}/publish?lang=en").text
+    assert "Stops on maintenance days (1)" in checklist and f"TEST-BUS-1 · {monday}" in checklist
+    past = browser.post("/desk/maintenance", data=form | {"day": "2020-01-06"})
+    assert "The change was refused." in past.text and "in the past" in past.text

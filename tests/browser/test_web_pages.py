@@ -55,7 +55,8 @@ def _sign_in(watched: Watched, base: str, name: str, landing: str) -> None:
 
 
 def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: Watched) -> None:
-    """Sign in → the board of the draft → lock BUS-01's first day → re-optimise (progress, "N stops changed")
+    """Sign in → the board of the draft → lock BUS-01's first day → move a stop of BUS-02 (the verdict shows)
+    → re-optimise (progress, "N stops changed")
     → compare the two versions → the locked day kept → the checklist → publish → the public page lists the week."""
     page = watched.page
     _sign_in(watched, web, PLANNER, "/desk")
@@ -68,6 +69,15 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
     assert "Vehicle-day locked." in page.inner_text("main")
     locked_day = page.locator("table.board tbody tr").first.locator("td").first.inner_text()
     assert "locked" in locked_day
+    second = page.locator("table.board tbody tr").nth(1)
+    second.locator("details.move summary").first.click()
+    move = second.locator("details.move form").first
+    days = move.locator("select[name=to_day] option").all_inner_texts()
+    move.locator("select[name=to_day]").select_option(index=len(days) - 1 if "Friday" not in days[0] else 0)
+    move.locator("button").click()
+    page.wait_for_url("**notice=moved*")
+    assert "Stop moved." in page.inner_text("main") and "The validator's verdict" in page.inner_text("main")
+    _shot(watched, "desk-moved-en")
     page.select_option("#time_limit", "30")
     page.click("form.solve button")  # Re-optimise, in a worker process; the job page reloads until it ends
     page.wait_for_url("**/desk/jobs/*")
