@@ -2,7 +2,8 @@
 
 A throw-away SQLite database in a temporary folder gets the coming week planned (a short solve) and a planner
 account; the app is served by uvicorn on a free loopback port in this process and timed over real HTTP: the
-board of that week (``GET /desk``) and a lock round-trip (``POST`` the lock form, ``303``, ``GET`` the board).
+board of that week (``GET /desk``), a lock round-trip (``POST`` the lock form, ``303``, ``GET`` the board) and a
+move (a stop to another bus and back, answered with the board and the validator's verdict).
 Prints the median and the slowest of each, with the machine line. Not a test: figures move with the machine.
 """
 
@@ -32,6 +33,7 @@ from api.services.solving import plan_and_store
 from api.services.store import open_store
 from api.settings import Settings
 from scheduler.calendar import BAKU, next_week_start
+from scheduler.domain import VehicleKind
 
 _PASSWORD = "bench desk password"
 
@@ -44,7 +46,7 @@ def desk(
     typer.echo(machine_line())
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        plan_id, stop = _planned_week(url, time_limit)
+        plan_id, stop, other = _planned_week(url, time_limit)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = int(probe.getsockname()[1])
@@ -67,25 +69,44 @@ def desk(
             csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
             board = [_ms(lambda: browser.open(board_url).read()) for _ in range(runs)]
             lock = []
-            for n in range(runs):
+            for n in range(runs + runs % 2):  # lock, unlock, ...: the stop ends unlocked, free to move
                 version = page.split('name="version" value="', 1)[1].split('"', 1)[0]
                 form = {"csrf": csrf, "vehicle": stop[0], "day": stop[1], "version": version,
                         "locked": "true" if n % 2 == 0 else "false"}  # fmt: skip
                 body = urllib.parse.urlencode(form).encode()
                 started = time.perf_counter()
                 page = browser.open(f"{base}/desk/plans/{plan_id}/lock", body).read().decode()
-                lock.append((time.perf_counter() - started) * 1000)
+                if n < runs:
+                    lock.append((time.perf_counter() - started) * 1000)
                 if 'name="version"' not in page:
+                    raise typer.Exit(1)
+            move = []
+            for n in range(runs):  # the stop to another vehicle's same day and back, the verdict on each
+                version = page.split('name="version" value="', 1)[1].split('"', 1)[0]
+                here, there = (stop[0], other) if n % 2 == 0 else (other, stop[0])
+                form = {"csrf": csrf, "vehicle": here, "day": stop[1], "place": stop[2], "to_vehicle": there,
+                        "to_day": stop[1], "version": version}  # fmt: skip
+                started = time.perf_counter()
+                answer = browser.open(f"{base}/desk/plans/{plan_id}/move", urllib.parse.urlencode(form).encode())
+                page = answer.read().decode()
+                move.append((time.perf_counter() - started) * 1000)
+                if 'id="verdict-title"' not in page:
+                    typer.echo(f"error: the move was not stored ({answer.geturl()})", err=True)
                     raise typer.Exit(1)
         finally:
             server.should_exit = True
             thread.join(timeout=10)
     typer.echo(f"board       plan {plan_id}: median {statistics.median(board):.0f} ms, slowest {max(board):.0f} ms")
     typer.echo(f"lock+board  median {statistics.median(lock):.0f} ms, slowest {max(lock):.0f} ms (POST, 303, GET)")
+    typer.echo(
+        f"move+board  median {statistics.median(move):.0f} ms, slowest {max(move):.0f} ms (POST answered with the "
+        "board and the validator's verdict)"
+    )
 
 
-def _planned_week(url: str, time_limit_s: float) -> tuple[int, tuple[str, str]]:
-    """Plan the coming week into ``url`` and add the bench's planner: the plan id and its first stop's vehicle-day."""
+def _planned_week(url: str, time_limit_s: float) -> tuple[int, tuple[str, str, str], str]:
+    """Plan the coming week into ``url`` and add the bench's planner: the plan id, its first bus stop (vehicle,
+    day, place) and another bus to move it to."""
     store = open_store(database_url=url, data_dir=None)
     try:
         week = next_week_start(datetime.now(BAKU).date())
@@ -101,8 +122,11 @@ def _planned_week(url: str, time_limit_s: float) -> tuple[int, tuple[str, str]]:
         store.close()
     if stored.plan_id is None:
         raise typer.Exit(1)
-    first = stored.result.plan.stops[0]
-    return stored.plan_id, (first.vehicle_id, first.date.isoformat())
+    plan = stored.result.plan
+    buses = [v.id for v in plan.vehicles if v.kind is VehicleKind.BUS]
+    first = next(s for s in plan.stops if s.vehicle_id in buses)
+    other = next(v for v in buses if v != first.vehicle_id)
+    return stored.plan_id, (first.vehicle_id, first.date.isoformat(), first.place_id), other
 
 
 def _ms(call: Callable[[], object]) -> float:

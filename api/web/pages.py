@@ -23,7 +23,7 @@ from api.services import accounts, jobs
 from api.services.desk import compare_plans, desk_week, job_view, publish_checklist
 from api.services.fleet import book_maintenance
 from api.services.jobs import JobStatus
-from api.services.plans import StaleVersion, check_plan, edit_stop, lock_vehicle_day, publish, stored_plan
+from api.services.plans import StaleVersion, edit_stop, lock_vehicle_day, publish, stored_plan
 from api.services.requests import RequestFields, cancel_request, file_request, list_requests
 from api.web.board import KPI_KEYS, board_view, kpi_figures
 from api.web.session import LangDep, OfficePage, PlannerPage, WebUserDep, csrf_ok, finish
@@ -34,6 +34,7 @@ from scheduler.edits import StopEdit
 from scheduler.naming import place_label, stop_label
 from scheduler.plan import Stop
 from scheduler.requests import Priority
+from scheduler.validator import Violation
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -141,9 +142,7 @@ def logout(
 def desk(
     request: Request,
     session: SessionDep,
-    sessions: SessionsDep,
     network: NetworkDep,
-    fleet: FleetDep,
     today: TodayDep,
     lang: LangDep,
     user: PlannerPage,
@@ -155,10 +154,24 @@ def desk(
     """The planner's desk: the week's board, KPIs against the published plan, requests left out, versions."""
     if week is not None and week.weekday() != 0:
         raise InvalidInput(("query", "week"), f"week must be a Monday; {week} is not")
+    return _desk_page(request, session, network, today, lang, user, week=week, plan=plan, notice=notice, why=why)
+
+
+def _desk_page(
+    request: Request,
+    session: Session,
+    network: Network,
+    today: date,
+    lang: Lang,
+    user: accounts.StoredWebSession,
+    *,
+    week: date | None = None,
+    plan: int | None = None,
+    notice: str | None = None,
+    why: str | None = None,
+    verdict: tuple[Violation, ...] | None = None,
+) -> Response:
     shown = desk_week(session, today=today, week_start=week, plan_id=plan)
-    verdict = None
-    if notice == "moved" and shown.plan is not None:  # the validator's verdict on the edit, at once
-        verdict = check_plan(sessions=sessions, network=network, fleet=fleet, plan=shown.plan)
     published = None
     if shown.published is not None and shown.state is not None and shown.published.plan_id != shown.state.plan_id:
         published = stored_plan(session, plan_id=shown.published.plan_id)[0]
@@ -511,9 +524,13 @@ def desk_compare(
 @router.post("/desk/plans/{plan_id}/move")
 def desk_move(
     plan_id: PlanPath,
+    request: Request,
+    session: SessionDep,
     sessions: SessionsDep,
     network: NetworkDep,
     fleet: FleetDep,
+    today: TodayDep,
+    lang: LangDep,
     user: PlannerPage,
     csrf: Annotated[str, Form(max_length=100)] = "",
     vehicle: Annotated[str, Form(max_length=64)] = "",
@@ -523,8 +540,9 @@ def desk_move(
     to_day: Annotated[date | None, Form()] = None,
     version: Annotated[int, Form(ge=1)] = 1,
 ) -> Response:
-    """Move one stop to another vehicle-day (the form twin of a drag on the board); the desk then shows what the
-    validator finds in the edited plan."""
+    """Move one stop to another vehicle-day (the form twin of a drag on the board) and answer with the board and
+    the validator's verdict on the edited plan at once (no redirect: sending the form again is a stale version,
+    never a second move)."""
     if not csrf_ok(user, csrf) or day is None or to_day is None:
         return RedirectResponse(f"/desk?plan={plan_id}&notice=expired", status_code=303)
     edit = StopEdit(vehicle, day, place, "move", to_vehicle_id=to_vehicle, to_date=to_day)
@@ -536,7 +554,10 @@ def desk_move(
         return RedirectResponse(f"/desk?plan={plan_id}&notice=stale", status_code=303)
     except (Conflict, InvalidInput, NotFound) as exc:
         return RedirectResponse(f"/desk?plan={plan_id}&notice=refused&why={quote(str(exc)[:300])}", status_code=303)
-    return RedirectResponse(f"/desk?plan={outcome.plan_id or plan_id}&notice=moved", status_code=303)
+    shown = outcome.plan_id or plan_id
+    return _desk_page(
+        request, session, network, today, lang, user, plan=shown, notice="moved", verdict=outcome.violations
+    )
 
 
 @router.post("/desk/maintenance")

@@ -141,12 +141,13 @@ def test_pvrp_has_no_compare_option(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_bench_desk_times_the_board_and_a_lock_over_http(tmp_path: Path) -> None:
+def test_bench_desk_times_the_board_a_lock_and_a_move_over_http(tmp_path: Path) -> None:
     """`sefer bench desk` plans the bundled week, serves it and prints the machine, the board's and the lock
-    round-trip's median and slowest times."""
+    and move round-trips' median and slowest times."""
     result = runner.invoke(bench_app, ["desk", "--runs", "3", "--time-limit", "2"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("machine: ")
     assert any(line.startswith("board ") and "median" in line and "ms" in line for line in lines)
     assert any(line.startswith("lock+board ") and "median" in line for line in lines)
+    assert any(line.startswith("move+board ") and "median" in line for line in lines)
