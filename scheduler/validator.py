@@ -58,6 +58,7 @@ def _check_stop(stop: Stop, vehicle: Vehicle, problem: Problem, network: Network
     if stop.date in vehicle.maintenance_dates:
         fail("maintenance_day", "the vehicle is in maintenance that day")
     requests = {r.id: r for r in problem.requests}
+    stations_of = {rid: c.train_site_id for c in problem.candidates for rid in c.request_ids if c.train_site_id}
     for rid in stop.request_ids:
         request = requests.get(rid)
         if request is None:
@@ -67,7 +68,10 @@ def _check_stop(stop: Stop, vehicle: Vehicle, problem: Problem, network: Network
             fail("services", f"request {rid} needs {', '.join(request.services)}; the vehicle does not offer all")
         if not request.covers(stop.date):
             fail("request_window", f"request {rid} asks for {request.window_start}..{request.window_end}")
-        if request.place_id != stop.place_id:
+        at_its_station = vehicle.kind is VehicleKind.TRAIN and stations_of.get(rid) == stop.site_id
+        if request.place_id != stop.place_id and not at_its_station:
+            # The train serves a request at the station whose catchment holds its place; back-to-back visits at
+            # one station are one stop, named after the first place served there.
             fail("request_place", f"request {rid} is for {request.place_id}")
     day = local_datetime(stop.date, 0)
     opens = day + timedelta(minutes=vehicle.service_start_min)

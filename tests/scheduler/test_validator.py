@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 from scheduler.assemble import build_plan
 from scheduler.plan import Plan, Route, Stop
 from scheduler.problem import Problem, Solution, Visit
+from scheduler.requests import VisitRequest
 from scheduler.validator import validate
-from tests.fakes import LineTravel, make_problem, tiny_network
+from tests.fakes import MONDAY, LineTravel, make_problem, tiny_network
 
 NETWORK = tiny_network()
 PROBLEM = make_problem()
@@ -149,3 +150,25 @@ def test_the_train_and_the_buses_together_may_not_exceed_a_catchment_s_need() ->
     )
     (violation,) = validate(plan, problem=replace(PROBLEM, demand=tight), network=NETWORK)
     assert violation.code == "demand" and "ST-4" in violation.message and "175" in violation.message
+
+
+def test_the_train_serves_a_request_at_the_station_of_its_place() -> None:
+    """Back-to-back visits at ST-4 (the station's pool, then a request for P4 the train serves there) are one stop.
+    Named after another place of that station (as when the pool's first visit is a village's), the request is
+    still at its station: valid. The same stop at ST-2 serves the request at the wrong place."""
+    request = VisitRequest("R-P4", "P4", MONDAY, MONDAY + timedelta(days=4), 30)
+    problem = make_problem(requests=(request,))
+    (asked,) = [c for c in problem.candidates if c.request_ids == ("R-P4",)]
+    assert asked.train_site_id == "ST-4"
+    train = problem.vehicle("TRAIN-01")
+    visits = (Visit("ST-4#1", TUESDAY + 540), Visit(asked.id, TUESDAY + 540 + problem.service_min(train, 75)))
+    solution = Solution((("BUS-01", ()), ("BUS-02", ()), ("TRAIN-01", visits)), objective=0, solve_seconds=0.0)
+    plan = build_plan(problem, solution, LineTravel(NETWORK))
+    (stop,) = plan.stops
+    assert stop.request_ids == ("R-P4",) and stop.site_id == "ST-4"
+
+    def codes_of(edited: Plan) -> set[str]:
+        return {v.code for v in validate(edited, problem=problem, network=NETWORK)}
+
+    assert "request_place" not in codes_of(with_stop(plan, "TRAIN-01", 0, place_id="P3"))
+    assert "request_place" in codes_of(with_stop(plan, "TRAIN-01", 0, site_id="ST-2", place_id="P2"))
