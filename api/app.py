@@ -15,7 +15,10 @@ from api.http.routes import centres, docs, exports, fleet, health, jobs, places,
 from api.jobs.runner import JobRunner
 from api.services.store import open_store
 from api.settings import Settings, get_settings
-from api.web import pages
+from api.web import counter, desk, signin, solves, users, versions
+from api.web.render import STATIC_DIR as WEB_STATIC_DIR
+from api.web.render import STATIC_URL as WEB_STATIC_URL
+from api.web.render import render
 from api.web.session import SignInNeeded, WrongRole, language, to_sign_in
 from maps.assets import STATIC_DIR, STATIC_URL
 
@@ -26,7 +29,7 @@ async def _sign_in_needed(request: Request, exc: Exception) -> Response:
 
 
 async def _wrong_role(request: Request, exc: Exception) -> Response:
-    return pages.render(request, language(request), "denied.html", 403, user=None)
+    return render(request, language(request), "denied.html", 403, user=None)
 
 
 async def _sefer_error(request: Request, exc: Exception) -> JSONResponse:
@@ -83,8 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(fleet.router)
     app.include_router(centres.router)
-    app.include_router(pages.router)  # /login, /logout, /desk, /counter: the web pages
-    app.mount(pages.STATIC_URL, StaticFiles(directory=pages.STATIC_DIR), name="web-static")
+    for page in (signin, desk, versions, solves, counter, users):  # the web pages (api/web, docs/web.md)
+        app.include_router(page.router)
+    app.mount(WEB_STATIC_URL, StaticFiles(directory=WEB_STATIC_DIR), name="web-static")
     # The vendored Leaflet files the maps and the public page load: public, so no map needs a network.
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     return app

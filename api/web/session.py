@@ -61,6 +61,7 @@ def page_for(*roles: Role) -> object:
 
 PlannerPage = Annotated[StoredWebSession, page_for(Role.PLANNER)]
 OfficePage = Annotated[StoredWebSession, page_for(Role.OFFICE)]
+AdminPage = Annotated[StoredWebSession, page_for(Role.ADMIN)]
 
 
 def csrf_ok(user: StoredWebSession, token: str) -> bool:

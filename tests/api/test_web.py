@@ -458,3 +458,34 @@ def test_a_free_cell_books_maintenance_and_a_clash_shows(app: FastAPI, browser: 
     assert "Stops on maintenance days (1)" in checklist and f"TEST-BUS-1 · {monday}" in checklist
     past = browser.post("/desk/maintenance", data=form | {"day": "2020-01-06"})
     assert "The change was refused." in past.text and "in the past" in past.text
+
+
+def test_an_admin_adds_disables_and_resets_users_from_the_page(app: FastAPI, browser: TestClient) -> None:
+    """The users page adds an office (which then signs in), refuses a short password naming it, disables the
+    office (its session ends) and sets a new password; planners get 403 there."""
+    _user(app, Role.ADMIN, "root")
+    _sign_in(browser, "root")
+    page = browser.get("/admin/users?lang=en")
+    assert page.status_code == 200 and "Add a user" in page.text
+    csrf = _csrf(page.text)
+    form = {"csrf": csrf, "name": "Oğuz <office>", "role": "office", "places": "AZ-OGU", "password": "short"}
+    short = browser.post("/admin/users", data=form)
+    assert short.status_code == 422 and "10 to 256" in short.text and 'value="Oğuz &lt;office&gt;"' in short.text
+    added = browser.post("/admin/users", data=form | {"password": PASSWORD}, follow_redirects=False)
+    assert added.headers["location"] == "/admin/users?notice=user_added"
+    assert "oğuz &lt;office&gt;" in browser.get("/admin/users?lang=en").text
+    office = TestClient(app)
+    assert _sign_in(office, "oğuz <office>") == (303, "/counter")
+    assert office.get("/counter").status_code == 200
+    login = "oğuz <office>"
+    disabled = browser.post(f"/admin/users/{login}", data={"csrf": csrf, "action": "disable"}, follow_redirects=False)
+    assert disabled.headers["location"] == "/admin/users?notice=user_changed"
+    assert office.get("/counter", follow_redirects=False).status_code == 303
+    browser.post(f"/admin/users/{login}", data={"csrf": csrf, "action": "enable"})
+    reset = {"csrf": csrf, "action": "reset", "password": "another long secret"}
+    assert browser.post(f"/admin/users/{login}", data=reset, follow_redirects=False).status_code == 303
+    assert _sign_in(office, login, "another long secret") == (303, "/counter")
+    _user(app, Role.PLANNER, "not an admin")
+    browser.cookies.clear()
+    _sign_in(browser, "not an admin")
+    assert browser.get("/admin/users").status_code == 403

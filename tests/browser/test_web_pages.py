@@ -16,16 +16,17 @@ from tests.browser.conftest import OFFLINE, Watched, _next_monday, _sefer
 from tests.console import run_sefer, serving
 
 SHOTS = Path(os.environ.get("SEFER_TEST_ARTIFACTS", "out/test-artifacts"))
-PLANNER, OFFICE, PASSWORD = "aysel", "qəbələ office", "browser journey pass"
+PLANNER, OFFICE, ADMIN, PASSWORD = "aysel", "qəbələ office", "root", "browser journey pass"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
-    """Next week planned as a draft (plan 1), a planner and a Qəbələ office account, `sefer serve`."""
+    """Next week planned as a draft (plan 1), a planner, a Qəbələ office and an admin account, `sefer serve`."""
     folder = tmp_path_factory.mktemp("web")
     _sefer(folder, "plan", "--week", _next_monday().isoformat(), "--time-limit", "3", "--out", "out")
-    for role, name, places in (("planner", PLANNER, ()), ("office", OFFICE, ("--places", "AZ-QAB"))):
+    accounts = (("planner", PLANNER, ()), ("office", OFFICE, ("--places", "AZ-QAB")), ("admin", ADMIN, ()))
+    for role, name, places in accounts:
         made = run_sefer("user", "create", "--role", role, "--name", name, *places, "--password-stdin",
                          cwd=folder, env=OFFLINE, stdin=PASSWORD + "\n")  # fmt: skip
         assert made.returncode == 0, made.stderr
@@ -127,8 +128,8 @@ def test_an_office_files_and_cancels_a_request_with_the_keyboard(web: str, watch
 
 @pytest.mark.parametrize("lang", ["az", "ru", "en"])
 def test_every_page_passes_axe_in_every_language(web: str, watched: Watched, lang: str) -> None:
-    """Sign-in, desk, publish checklist, the job and the comparison (which the planner's journey above made) and
-    the counter: no WCAG 2.2 AA violation that axe can find."""
+    """Sign-in, desk, publish checklist, the job and the comparison (which the planner's journey above made), the
+    counter and the users page: no WCAG 2.2 AA violation that axe can find."""
     page = watched.page
     found: dict[str, list[str]] = {}
     page.goto(f"{web}/login?lang={lang}")
@@ -143,5 +144,10 @@ def test_every_page_passes_axe_in_every_language(web: str, watched: Watched, lan
     page.goto(f"{web}/counter?lang={lang}")
     found["/counter"] = _axe_violations(page)
     _shot(watched, f"counter-{lang}")
+    page.context.clear_cookies()
+    _sign_in(watched, web, ADMIN, "/desk")
+    page.goto(f"{web}/admin/users?lang={lang}")
+    found["/admin/users"] = _axe_violations(page)
+    _shot(watched, f"users-{lang}")
     assert {where: v for where, v in found.items() if v} == {}
     assert watched.errors == [] and watched.remote_requests() == []

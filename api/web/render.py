@@ -1,0 +1,37 @@
+"""What every page shares: the templates (Jinja2, autoescaped), the words of the page's language, the headers,
+the static folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Path as FastPath
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from api.web.session import finish
+from maps.i18n import LANG_NAMES, LANGS, Lang, text
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_URL = "/web/static"
+
+_templates = Environment(
+    loader=PackageLoader("api.web", "templates"), autoescape=select_autoescape(default=True), auto_reload=False
+)
+
+PlanPath = Annotated[int, FastPath(ge=1, le=2_147_483_647)]
+"""A plan or job id in a page's path: bounded by the 32-bit id column."""
+
+
+def render(request: Request, lang: Lang, template: str, status_code: int = 200, **context: Any) -> Response:
+    """A page from ``templates/<template>`` in ``lang``, with the shared headers."""
+    page = _templates.get_template(template).render(
+        lang=lang,
+        langs=[(code, LANG_NAMES[code]) for code in LANGS],
+        t=lambda key, **values: text(lang, key).format(**values) if values else text(lang, key),
+        path=request.url.path,
+        **context,
+    )
+    return finish(HTMLResponse(page, status_code=status_code), request, lang)

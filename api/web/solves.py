@@ -1,0 +1,73 @@
+"""Solves from the desk: plan or re-optimise a week as a background job, follow it, cancel it."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.errors import Conflict, InvalidInput
+from api.http.deps import RunnerDep, SessionDep, TodayDep
+from api.services import jobs
+from api.services.desk import job_view
+from api.services.jobs import JobStatus
+from api.web.render import PlanPath, render
+from api.web.session import LangDep, PlannerPage, csrf_ok
+from maps.i18n import format_day
+
+router = APIRouter(include_in_schema=False)
+
+
+TIME_LIMITS_S = (30, 60, 120, 300)
+"""The budgets the desk offers for a solve (the API accepts 1 to 600 s)."""
+
+
+@router.post("/desk/jobs")
+def desk_start_job(
+    request: Request,
+    session: SessionDep,
+    runner: RunnerDep,
+    today: TodayDep,
+    user: PlannerPage,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    week: Annotated[date | None, Form()] = None,
+    plan: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
+    time_limit: Annotated[int, Form()] = TIME_LIMITS_S[0],
+) -> Response:
+    """Plan a week (``week``) or re-optimise a plan (``plan``) in the background; the job page follows it."""
+    if not csrf_ok(user, csrf) or time_limit not in TIME_LIMITS_S:
+        return RedirectResponse("/desk?notice=expired", status_code=303)
+    try:
+        if plan is not None:
+            job = jobs.queue_reoptimize(session, runner, plan_id=plan, time_limit_s=time_limit)
+        elif week is not None:
+            job = jobs.queue_plan(runner, week_start=week, time_limit_s=time_limit, today=today)
+        else:
+            return RedirectResponse("/desk?notice=expired", status_code=303)
+    except (InvalidInput, Conflict) as exc:
+        return RedirectResponse(f"/desk?notice=refused&why={quote(str(exc)[:300])}", status_code=303)
+    return RedirectResponse(f"/desk/jobs/{job.id}", status_code=303)
+
+
+@router.get("/desk/jobs/{job_id}")
+def desk_job(job_id: PlanPath, request: Request, session: SessionDep, lang: LangDep, user: PlannerPage) -> Response:
+    """A solve's progress (the page reloads itself every two seconds while it runs), its best value so far, Cancel,
+    and at the end the plan and how many stops changed against the plan it started from."""
+    view = job_view(session, job_id=job_id)
+    running = view.job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    return render(request, lang, "job.html", user=user, view=view, running=running,
+                  week_label=format_day(lang, view.week_start))  # fmt: skip
+
+
+@router.post("/desk/jobs/{job_id}/cancel")
+def desk_cancel_job(
+    job_id: PlanPath, runner: RunnerDep, user: PlannerPage, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    if csrf_ok(user, csrf):
+        with suppress(Conflict):  # it finished meanwhile: the job page says how
+            jobs.cancel_job(runner, job_id=job_id)
+    return RedirectResponse(f"/desk/jobs/{job_id}", status_code=303)
