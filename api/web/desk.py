@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, InvalidInput, NotFound
@@ -17,7 +16,7 @@ from api.services.desk import desk_week
 from api.services.fleet import book_maintenance
 from api.services.plans import StaleVersion, edit_stop, lock_vehicle_day, stored_plan
 from api.web.board import board_view
-from api.web.render import PlanPath, render
+from api.web.render import PlanPath, render, to_desk
 from api.web.session import LangDep, PlannerPage, csrf_ok
 from api.web.solves import TIME_LIMITS_S
 from maps.i18n import Lang, format_day
@@ -104,7 +103,7 @@ def desk_lock(
 ) -> Response:
     """Lock or unlock a vehicle-day from the board; a plan changed since the page was read is not overwritten."""
     if not csrf_ok(user, csrf) or day is None:
-        return RedirectResponse(f"/desk?plan={plan_id}&notice=expired", status_code=303)
+        return to_desk(plan_id, "expired")
     try:
         outcome = lock_vehicle_day(
             sessions=sessions,
@@ -117,10 +116,10 @@ def desk_lock(
             version=version,
         )
     except StaleVersion:
-        return RedirectResponse(f"/desk?plan={plan_id}&notice=stale", status_code=303)
+        return to_desk(plan_id, "stale")
     except Conflict as exc:
-        return RedirectResponse(f"/desk?plan={plan_id}&notice=refused&why={quote(str(exc)[:300])}", status_code=303)
-    return RedirectResponse(f"/desk?plan={outcome.plan_id}&notice={'locked' if locked else 'unlocked'}", 303)
+        return to_desk(plan_id, "refused", exc)
+    return to_desk(outcome.plan_id, "locked" if locked else "unlocked")
 
 
 @router.post("/desk/plans/{plan_id}/move")
@@ -146,16 +145,16 @@ def desk_move(
     the validator's verdict on the edited plan at once (no redirect: sending the form again is a stale version,
     never a second move)."""
     if not csrf_ok(user, csrf) or day is None or to_day is None:
-        return RedirectResponse(f"/desk?plan={plan_id}&notice=expired", status_code=303)
+        return to_desk(plan_id, "expired")
     edit = StopEdit(vehicle, day, place, "move", to_vehicle_id=to_vehicle, to_date=to_day)
     try:
         outcome = edit_stop(
             sessions=sessions, network=network, fleet=fleet, plan_id=plan_id, version=version, edit=edit
         )
     except StaleVersion:
-        return RedirectResponse(f"/desk?plan={plan_id}&notice=stale", status_code=303)
+        return to_desk(plan_id, "stale")
     except (Conflict, InvalidInput, NotFound) as exc:
-        return RedirectResponse(f"/desk?plan={plan_id}&notice=refused&why={quote(str(exc)[:300])}", status_code=303)
+        return to_desk(plan_id, "refused", exc)
     shown = outcome.plan_id or plan_id
     return _desk_page(
         request, session, network, today, lang, user, plan=shown, notice="moved", verdict=outcome.violations
@@ -174,9 +173,9 @@ def desk_book_maintenance(
 ) -> Response:
     """Book a maintenance day from a free cell of the board (the next solve keeps the vehicle in the workshop)."""
     if not csrf_ok(user, csrf) or day is None:
-        return RedirectResponse(f"/desk?plan={plan}&notice=expired", status_code=303)
+        return to_desk(plan, "expired")
     try:
         book_maintenance(session, vehicle_id=vehicle, day=day, today=today)
     except (InvalidInput, NotFound) as exc:
-        return RedirectResponse(f"/desk?plan={plan}&notice=refused&why={quote(str(exc)[:300])}", status_code=303)
-    return RedirectResponse(f"/desk?plan={plan}&notice=booked", status_code=303)
+        return to_desk(plan, "refused", exc)
+    return to_desk(plan, "booked")

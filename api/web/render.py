@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Path as FastPath
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from api.web.session import finish
@@ -35,3 +36,10 @@ def render(request: Request, lang: Lang, template: str, status_code: int = 200, 
         **context,
     )
     return finish(HTMLResponse(page, status_code=status_code), request, lang)
+
+
+def to_desk(plan_id: int | None, notice: str, refusal: Exception | None = None) -> RedirectResponse:
+    """Back to the desk (at ``plan_id``) after a form, saying how it went; a refusal carries its reason."""
+    query = {"plan": str(plan_id)} if plan_id is not None else {}
+    query |= {"notice": notice} | ({"why": str(refusal)[:300]} if refusal is not None else {})
+    return RedirectResponse(f"/desk?{urlencode(query)}", status_code=303)

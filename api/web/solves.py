@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,7 +14,7 @@ from api.http.deps import RunnerDep, SessionDep, TodayDep
 from api.services import jobs
 from api.services.desk import job_view
 from api.services.jobs import JobStatus
-from api.web.render import PlanPath, render
+from api.web.render import PlanPath, render, to_desk
 from api.web.session import LangDep, PlannerPage, csrf_ok
 from maps.i18n import format_day
 
@@ -40,16 +39,16 @@ def desk_start_job(
 ) -> Response:
     """Plan a week (``week``) or re-optimise a plan (``plan``) in the background; the job page follows it."""
     if not csrf_ok(user, csrf) or time_limit not in TIME_LIMITS_S:
-        return RedirectResponse("/desk?notice=expired", status_code=303)
+        return to_desk(None, "expired")
     try:
         if plan is not None:
             job = jobs.queue_reoptimize(session, runner, plan_id=plan, time_limit_s=time_limit)
         elif week is not None:
             job = jobs.queue_plan(runner, week_start=week, time_limit_s=time_limit, today=today)
         else:
-            return RedirectResponse("/desk?notice=expired", status_code=303)
+            return to_desk(None, "expired")
     except (InvalidInput, Conflict) as exc:
-        return RedirectResponse(f"/desk?notice=refused&why={quote(str(exc)[:300])}", status_code=303)
+        return to_desk(None, "refused", exc)
     return RedirectResponse(f"/desk/jobs/{job.id}", status_code=303)
 
 

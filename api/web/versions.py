@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import Conflict
@@ -14,7 +14,7 @@ from api.services import accounts
 from api.services.desk import compare_plans, publish_checklist
 from api.services.plans import StaleVersion, publish
 from api.web.board import KPI_KEYS, kpi_figures
-from api.web.render import PlanPath, render
+from api.web.render import PlanPath, render, to_desk
 from api.web.session import LangDep, PlannerPage, csrf_ok
 from maps.i18n import Lang, format_day, text
 from scheduler.domain import Fleet, Network
@@ -86,7 +86,7 @@ def desk_publish(
         return _checklist_page(request, sessions, network, fleet, lang, user, plan_id, text(lang, "stale"), 409)
     except Conflict as exc:
         return _checklist_page(request, sessions, network, fleet, lang, user, plan_id, str(exc), 409)
-    return RedirectResponse(f"/desk?plan={plan_id}&notice=published", status_code=303)
+    return to_desk(plan_id, "published")
 
 
 @router.get("/desk/compare")
