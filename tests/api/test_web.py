@@ -342,7 +342,7 @@ def test_the_desk_locks_a_vehicle_day_and_refuses_a_stale_page(app: FastAPI, bro
     assert done.headers["location"] == f"/desk?plan={plan_id}&notice=locked"
     after = browser.get(done.headers["location"] + "&lang=en").text
     # each of the day's two stops is one edit (one of them was locked already); the train's stop is locked too
-    assert "Vehicle-day locked." in after and "version 3" in after and after.count("🔒") == 3
+    assert "Vehicle-day locked." in after and "version 3" in after and after.count('class="lock"') == 3
     stale = browser.post(f"/desk/plans/{plan_id}/lock", data=form | {"locked": "false"}, follow_redirects=False)
     assert stale.headers["location"].endswith("notice=stale")
     assert "changed by someone else" in browser.get(stale.headers["location"] + "&lang=en").text
