@@ -130,8 +130,8 @@ def count_login_failures(
     return int(session.scalar(query) or 0)
 
 
-def forget_login_failures(session: Session, *, before: datetime) -> None:
-    """Drop failures older than the throttling window: they no longer count."""
+def forget_expired(session: Session, *, before: datetime) -> None:
+    """Drop failed sign-ins older than the throttling window (they no longer count) and sessions expired by then."""
     session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < before))
     session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < before))
     session.flush()

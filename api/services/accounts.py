@@ -10,6 +10,7 @@ its sessions at once.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,8 +36,13 @@ MAX_PASSWORD_CHARS = 256
 MAX_LOGIN_CHARS = 64
 
 _hasher = PasswordHasher()  # argon2id, the library's defaults (RFC 9106's second recommended profile)
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
-"""Verified against when the login is unknown, so an unknown name takes as long as a wrong password."""
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the login is unknown, so an unknown name takes as long as a wrong password (made on
+    first use, not at import: every CLI command imports this module)."""
+    return _hasher.hash("not a password anyone has")
 
 
 class SignInRefused(SeferError):
@@ -128,7 +134,7 @@ def sign_in(session: Session, *, name: str, password: str, address: str, now: da
     now = now or _utcnow()
     login = login_of(name)[:MAX_LOGIN_CHARS]
     since = now - THROTTLE_WINDOW
-    store.forget_login_failures(session, before=since)
+    store.forget_expired(session, before=since)
     by_account = store.count_login_failures(session, since=since, login=login)
     by_address = store.count_login_failures(session, since=since, address=address)
     if by_account >= MAX_ACCOUNT_FAILURES or by_address >= MAX_ADDRESS_FAILURES:
@@ -136,7 +142,7 @@ def sign_in(session: Session, *, name: str, password: str, address: str, now: da
         minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
         raise TooManyAttempts(f"too many failed sign-ins; try again in {minutes} minutes")
     user = store.user_by_login(session, login=login)
-    matches = _verified(user.password_hash if user is not None else _DUMMY_HASH, password)
+    matches = _verified(user.password_hash if user is not None else _dummy_hash(), password)
     if user is None or user.disabled or not matches:
         store.add_login_failure(session, login=login, address=address[:64], at=now)
         session.commit()

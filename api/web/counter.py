@@ -13,8 +13,8 @@ from api.errors import Forbidden, InvalidInput
 from api.http.deps import NetworkDep, SessionDep, TodayDep
 from api.services import accounts
 from api.services.requests import RequestFields, cancel_request, file_request, list_requests
-from api.web.render import render
-from api.web.session import LangDep, OfficePage, csrf_ok
+from api.web.render import field_messages, render
+from api.web.session import CsrfField, LangDep, OfficePage, csrf_ok
 from maps.i18n import Lang, format_day, text
 from scheduler.calendar import next_week_start
 from scheduler.domain import Network
@@ -100,7 +100,7 @@ def counter_file(
     today: TodayDep,
     lang: LangDep,
     user: OfficePage,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: CsrfField = "",
     where: Annotated[str, Form(max_length=200)] = "",
     window_start: Annotated[str, Form(max_length=20)] = "",
     window_end: Annotated[str, Form(max_length=20)] = "",
@@ -141,7 +141,7 @@ def counter_file(
         try:
             stored, _ = file_request(session, caller=user.user.principal, network=network, today=today, given=given)
         except InvalidInput as exc:
-            errors = {str(e.loc[-1]): e.message for e in exc.errors}
+            errors = field_messages(exc)
         except Forbidden as exc:
             errors = {"settlement": str(exc)}
         else:
@@ -154,7 +154,7 @@ def counter_cancel(
     request_id: str,
     session: SessionDep,
     user: OfficePage,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: CsrfField = "",
 ) -> Response:
     """Cancel one of the office's own requests (another office's is "not found", as in the API)."""
     if not csrf_ok(user, csrf):

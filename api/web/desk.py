@@ -17,7 +17,7 @@ from api.services.fleet import book_maintenance
 from api.services.plans import StaleVersion, edit_stop, lock_vehicle_day, stored_plan
 from api.web.board import board_view
 from api.web.render import PlanPath, render, to_desk
-from api.web.session import LangDep, PlannerPage, csrf_ok
+from api.web.session import CsrfField, DayField, LangDep, PlannerPage, csrf_ok
 from api.web.solves import TIME_LIMITS_S
 from maps.i18n import Lang, format_day
 from scheduler.domain import Network
@@ -90,14 +90,13 @@ _NOTICES = {"locked", "unlocked", "moved", "booked", "stale", "published", "expi
 @router.post("/desk/plans/{plan_id}/lock")
 def desk_lock(
     plan_id: PlanPath,
-    request: Request,
     sessions: SessionsDep,
     network: NetworkDep,
     fleet: FleetDep,
     user: PlannerPage,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: CsrfField = "",
     vehicle: Annotated[str, Form(max_length=64)] = "",
-    day: Annotated[date | None, Form()] = None,
+    day: DayField = None,
     version: Annotated[int, Form(ge=1)] = 1,
     locked: Annotated[bool, Form()] = True,
 ) -> Response:
@@ -133,12 +132,12 @@ def desk_move(
     today: TodayDep,
     lang: LangDep,
     user: PlannerPage,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: CsrfField = "",
     vehicle: Annotated[str, Form(max_length=64)] = "",
-    day: Annotated[date | None, Form()] = None,
+    day: DayField = None,
     place: Annotated[str, Form(max_length=64)] = "",
     to_vehicle: Annotated[str, Form(max_length=64)] = "",
-    to_day: Annotated[date | None, Form()] = None,
+    to_day: DayField = None,
     version: Annotated[int, Form(ge=1)] = 1,
 ) -> Response:
     """Move one stop to another vehicle-day (the form twin of a drag on the board) and answer with the board and
@@ -166,9 +165,9 @@ def desk_book_maintenance(
     session: SessionDep,
     today: TodayDep,
     user: PlannerPage,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: CsrfField = "",
     vehicle: Annotated[str, Form(max_length=64)] = "",
-    day: Annotated[date | None, Form()] = None,
+    day: DayField = None,
     plan: Annotated[int, Form(ge=1, le=2_147_483_647)] = 1,
 ) -> Response:
     """Book a maintenance day from a free cell of the board (the next solve keeps the vehicle in the workshop)."""

@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from api.errors import InvalidInput
 from api.web.session import finish
 from maps.i18n import LANG_NAMES, LANGS, Lang, text
 
@@ -43,3 +44,8 @@ def to_desk(plan_id: int | None, notice: str, refusal: Exception | None = None) 
     query = {"plan": str(plan_id)} if plan_id is not None else {}
     query |= {"notice": notice} | ({"why": str(refusal)[:300]} if refusal is not None else {})
     return RedirectResponse(f"/desk?{urlencode(query)}", status_code=303)
+
+
+def field_messages(exc: InvalidInput) -> dict[str, str]:
+    """A refusal's messages by the field they name, for a form shown again beside its fields."""
+    return {str(e.loc[-1]): e.message for e in exc.errors}

@@ -4,10 +4,11 @@ needs, the CSRF token every form carries, the language, and the headers of a pag
 from __future__ import annotations
 
 import hmac
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from api.http.auth import SESSION_COOKIE
@@ -62,6 +63,12 @@ def page_for(*roles: Role) -> object:
 PlannerPage = Annotated[StoredWebSession, page_for(Role.PLANNER)]
 OfficePage = Annotated[StoredWebSession, page_for(Role.OFFICE)]
 AdminPage = Annotated[StoredWebSession, page_for(Role.ADMIN)]
+
+
+CsrfField = Annotated[str, Form(max_length=100)]
+"""The CSRF token every form posts (empty when missing: then refused)."""
+DayField = Annotated[date | None, Form()]
+"""A date a form posts (None when missing or not a date: then refused)."""
 
 
 def csrf_ok(user: StoredWebSession, token: str) -> bool:

@@ -13,7 +13,7 @@ from api.http.auth import SESSION_COOKIE
 from api.http.deps import SessionDep
 from api.services import accounts
 from api.web.render import render
-from api.web.session import LangDep, WebUserDep, csrf_ok
+from api.web.session import CsrfField, LangDep, WebUserDep, csrf_ok
 from maps.i18n import Lang, text
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +56,7 @@ def login(
     name: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=200)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: CsrfField = "",
 ) -> Response:
     """Sign in; the cookie is HttpOnly and SameSite=Lax (Secure when the site is served over HTTPS)."""
     expected = request.cookies.get(LOGIN_COOKIE, "")
@@ -86,9 +86,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(
-    request: Request, session: SessionDep, user: WebUserDep, csrf: Annotated[str, Form(max_length=100)] = ""
-) -> Response:
+def logout(request: Request, session: SessionDep, user: WebUserDep, csrf: CsrfField = "") -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if user is not None and cookie and csrf_ok(user, csrf):
         accounts.sign_out(session, cookie=cookie)

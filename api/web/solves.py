@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,7 +14,7 @@ from api.services import jobs
 from api.services.desk import job_view
 from api.services.jobs import JobStatus
 from api.web.render import PlanPath, render, to_desk
-from api.web.session import LangDep, PlannerPage, csrf_ok
+from api.web.session import CsrfField, DayField, LangDep, PlannerPage, csrf_ok
 from maps.i18n import format_day
 
 router = APIRouter(include_in_schema=False)
@@ -32,8 +31,8 @@ def desk_start_job(
     runner: RunnerDep,
     today: TodayDep,
     user: PlannerPage,
-    csrf: Annotated[str, Form(max_length=100)] = "",
-    week: Annotated[date | None, Form()] = None,
+    csrf: CsrfField = "",
+    week: DayField = None,
     plan: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
     time_limit: Annotated[int, Form()] = TIME_LIMITS_S[0],
 ) -> Response:
@@ -63,9 +62,7 @@ def desk_job(job_id: PlanPath, request: Request, session: SessionDep, lang: Lang
 
 
 @router.post("/desk/jobs/{job_id}/cancel")
-def desk_cancel_job(
-    job_id: PlanPath, runner: RunnerDep, user: PlannerPage, csrf: Annotated[str, Form(max_length=100)] = ""
-) -> Response:
+def desk_cancel_job(job_id: PlanPath, runner: RunnerDep, user: PlannerPage, csrf: CsrfField = "") -> Response:
     if csrf_ok(user, csrf):
         with suppress(Conflict):  # it finished meanwhile: the job page says how
             jobs.cancel_job(runner, job_id=job_id)

@@ -13,8 +13,8 @@ from api.errors import Conflict, InvalidInput, NotFound
 from api.http.deps import NetworkDep, SessionDep
 from api.services import accounts
 from api.services.principals import Role
-from api.web.render import render
-from api.web.session import AdminPage, LangDep, csrf_ok
+from api.web.render import field_messages, render
+from api.web.session import AdminPage, CsrfField, LangDep, csrf_ok
 from maps.i18n import Lang, text
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +64,7 @@ def admin_add_user(
     network: NetworkDep,
     lang: LangDep,
     user: AdminPage,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: CsrfField = "",
     name: Annotated[str, Form(max_length=200)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
     places: Annotated[str, Form(max_length=2000)] = "",
@@ -80,9 +80,7 @@ def admin_add_user(
         )
     except (InvalidInput, Conflict) as exc:
         session.rollback()
-        errors = (
-            {str(e.loc[-1]): e.message for e in exc.errors} if isinstance(exc, InvalidInput) else {"name": str(exc)}
-        )
+        errors = field_messages(exc) if isinstance(exc, InvalidInput) else {"name": str(exc)}
         return _users_page(request, session, lang, user, errors=errors, form=form, status_code=422)
     return RedirectResponse("/admin/users?notice=user_added", status_code=303)
 
@@ -94,7 +92,7 @@ def admin_change_user(
     session: SessionDep,
     lang: LangDep,
     user: AdminPage,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: CsrfField = "",
     action: Annotated[str, Form(max_length=20)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:

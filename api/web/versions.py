@@ -15,7 +15,7 @@ from api.services.desk import compare_plans, publish_checklist
 from api.services.plans import StaleVersion, publish
 from api.web.board import KPI_KEYS, kpi_figures
 from api.web.render import PlanPath, render, to_desk
-from api.web.session import LangDep, PlannerPage, csrf_ok
+from api.web.session import CsrfField, LangDep, PlannerPage, csrf_ok
 from maps.i18n import Lang, format_day, text
 from scheduler.domain import Fleet, Network
 from scheduler.naming import place_label, stop_label
@@ -74,7 +74,7 @@ def desk_publish(
     today: TodayDep,
     lang: LangDep,
     user: PlannerPage,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: CsrfField = "",
     version: Annotated[int, Form(ge=1)] = 1,
 ) -> Response:
     """Publish after the checklist; a refusal (rules broken, stale version, week over) shows why."""
