@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import folium
 from branca.element import Element
@@ -175,3 +176,10 @@ def add_tiles(m: folium.Map, tiles: str | None) -> None:
         folium.TileLayer(tiles=tiles, attr=resolved.attribution, control=False).add_to(m)
     else:
         folium.TileLayer(tiles=tiles, control=False).add_to(m)
+
+
+def tiles_origin(tiles: Tiles) -> str:
+    """The origin a page must allow images from to show ``tiles`` (a ``{s}`` subdomain becomes a wildcard), for a
+    Content-Security-Policy."""
+    parts = urlsplit(tiles.url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}"

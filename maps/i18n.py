@@ -225,6 +225,15 @@ _WEB_TEXT: dict[Lang, dict[str, str]] = {
         "n_booked": "Texniki xidmət günü sifariş olundu; növbəti hesablama onu nəzərə alacaq.",
         "move": "Köçür",
         "move_here": "Köçür",
+        "board_hint": (
+            "Dayanacağı başqa xanaya sürükləyin və ya «Köçür» "
+            "formasından istifadə edin; adına basanda xəritədə göstərilir."
+        ),
+        "show_on_map": "Xəritədə göstər",
+        "map_mirrors_board": (
+            "Xəritə lövhədəki dayanacaqları göstərir: nömrə nəqliyyat "
+            "vasitəsinin həftəlik sırasıdır. Siyahı lövhənin özüdür."
+        ),
         "n_moved": "Dayanacaq köçürüldü.",
         "verdict": "Yoxlayıcının rəyi",
         "verdict_ok": "Plan bütün qaydalara uyğundur.",
@@ -361,6 +370,14 @@ _WEB_TEXT: dict[Lang, dict[str, str]] = {
         "n_booked": "День техобслуживания заказан; следующий расчёт его учтёт.",
         "move": "Перенести",
         "move_here": "Перенести",
+        "board_hint": (
+            "Перетащите остановку в другую клетку или воспользуйтесь формой "
+            "«Перенести»; нажмите на название, чтобы увидеть её на карте."
+        ),
+        "show_on_map": "Показать на карте",
+        "map_mirrors_board": (
+            "Карта показывает остановки доски: номер — порядок остановки в неделе машины. Список — это сама доска."
+        ),
         "n_moved": "Остановка перенесена.",
         "verdict": "Заключение проверки",
         "verdict_ok": "План соблюдает все правила.",
@@ -497,6 +514,11 @@ _WEB_TEXT: dict[Lang, dict[str, str]] = {
         "n_booked": "Maintenance day booked; the next solve keeps the vehicle in the workshop.",
         "move": "Move",
         "move_here": "Move",
+        "board_hint": "Drag a stop to another cell or use its Move form; select its name to see it on the map.",
+        "show_on_map": "Show on the map",
+        "map_mirrors_board": (
+            "The map shows the board's stops, numbered in their vehicle's week. The board itself is the list."
+        ),
         "n_moved": "Stop moved.",
         "verdict": "The validator's verdict",
         "verdict_ok": "The plan keeps every rule.",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from api.services.desk import DeskWeek
+from maps.colors import vehicle_colour
 from maps.i18n import Lang, format_day, text
 from scheduler.domain import Network, VehicleKind
 from scheduler.naming import place_label, stop_label
@@ -22,6 +23,10 @@ class StopView:
     citizens: int
     locked: bool
     requests: int
+    lat: float
+    lon: float
+    order: int
+    """The stop's number in its vehicle's week (1, 2, ...), as the map labels it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,8 @@ class RowView:
     name: str
     kind: str
     cells: tuple[CellView, ...]
+    colour: str
+    """The vehicle's colour on the map (the board also names it, so colour is never the only cue)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +97,9 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
         return None
     days = working_days(week.week_start)
     rows = []
-    for vehicle in plan.vehicles:
+    for index, vehicle in enumerate(plan.vehicles):
         route = plan.route(vehicle.id)
+        number = {id(s): n for n, s in enumerate(route.stops, start=1)}
         cells = []
         for day in days:
             if day in week.holidays:
@@ -106,6 +114,9 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
                     s.expected_citizens,
                     s.locked,
                     len(s.request_ids),
+                    s.lat,
+                    s.lon,
+                    number[id(s)],
                 )
                 for s in route.stops
                 if s.date == day
@@ -115,7 +126,7 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
             else:
                 cells.append(CellView(day, "service", stops, clash=booked))
         kind = text(lang, "train" if vehicle.kind is VehicleKind.TRAIN else "bus")
-        rows.append(RowView(vehicle.id, vehicle.name, kind, tuple(cells)))
+        rows.append(RowView(vehicle.id, vehicle.name, kind, tuple(cells), vehicle_colour(index)))
     return BoardView(
         days=tuple((d, format_day(lang, d)) for d in days),
         vehicles=tuple((row.vehicle_id, row.kind) for row in rows),

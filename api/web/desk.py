@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, InvalidInput, NotFound
-from api.http.deps import FleetDep, NetworkDep, SessionDep, SessionsDep, TodayDep
+from api.http.deps import FleetDep, NetworkDep, SessionDep, SessionsDep, SettingsDep, TodayDep
 from api.services import accounts
 from api.services.desk import desk_week
 from api.services.fleet import book_maintenance
@@ -19,6 +19,7 @@ from api.web.board import board_view
 from api.web.render import PlanPath, render, to_desk
 from api.web.session import CsrfField, DayField, LangDep, PlannerPage, csrf_ok
 from api.web.solves import TIME_LIMITS_S
+from maps.assets import resolve_tiles, tiles_origin
 from maps.i18n import Lang, format_day
 from scheduler.domain import Network
 from scheduler.edits import StopEdit
@@ -38,6 +39,7 @@ def desk(
     today: TodayDep,
     lang: LangDep,
     user: PlannerPage,
+    settings: SettingsDep,
     week: Week = None,
     plan: PlanId = None,
     notice: Annotated[str | None, Query(max_length=20)] = None,
@@ -46,7 +48,9 @@ def desk(
     """The planner's desk: the week's board, KPIs against the published plan, requests left out, versions."""
     if week is not None and week.weekday() != 0:
         raise InvalidInput(("query", "week"), f"week must be a Monday; {week} is not")
-    return _desk_page(request, session, network, today, lang, user, week=week, plan=plan, notice=notice, why=why)
+    return _desk_page(
+        request, session, network, today, lang, user, settings.map_tiles, week=week, plan=plan, notice=notice, why=why
+    )
 
 
 def _desk_page(
@@ -56,6 +60,7 @@ def _desk_page(
     today: date,
     lang: Lang,
     user: accounts.StoredWebSession,
+    tiles_setting: str | None,
     *,
     week: date | None = None,
     plan: int | None = None,
@@ -67,10 +72,13 @@ def _desk_page(
     published = None
     if shown.published is not None and shown.state is not None and shown.published.plan_id != shown.state.plan_id:
         published = stored_plan(session, plan_id=shown.published.plan_id)[0]
+    tiles = resolve_tiles(tiles_setting)
     return render(
         request,
         lang,
         "desk.html",
+        img_origins=() if tiles is None else (tiles_origin(tiles),),
+        tiles=tiles,
         user=user,
         week=shown,
         week_label=format_day(lang, shown.week_start),
@@ -132,6 +140,7 @@ def desk_move(
     today: TodayDep,
     lang: LangDep,
     user: PlannerPage,
+    settings: SettingsDep,
     csrf: CsrfField = "",
     vehicle: Annotated[str, Form(max_length=64)] = "",
     day: DayField = None,
@@ -156,7 +165,16 @@ def desk_move(
         return to_desk(plan_id, "refused", exc)
     shown = outcome.plan_id or plan_id
     return _desk_page(
-        request, session, network, today, lang, user, plan=shown, notice="moved", verdict=outcome.violations
+        request,
+        session,
+        network,
+        today,
+        lang,
+        user,
+        settings.map_tiles,
+        plan=shown,
+        notice="moved",
+        verdict=outcome.violations,
     )
 
 

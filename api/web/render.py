@@ -27,8 +27,16 @@ PlanPath = Annotated[int, FastPath(ge=1, le=2_147_483_647)]
 """A plan or job id in a page's path: bounded by the 32-bit id column."""
 
 
-def render(request: Request, lang: Lang, template: str, status_code: int = 200, **context: Any) -> Response:
-    """A page from ``templates/<template>`` in ``lang``, with the shared headers."""
+def render(
+    request: Request,
+    lang: Lang,
+    template: str,
+    status_code: int = 200,
+    img_origins: tuple[str, ...] = (),
+    **context: Any,
+) -> Response:
+    """A page from ``templates/<template>`` in ``lang``, with the shared headers (``img_origins``: hosts the page
+    may load images from, i.e. its map's tile server)."""
     page = _templates.get_template(template).render(
         lang=lang,
         langs=[(code, LANG_NAMES[code]) for code in LANGS],
@@ -36,7 +44,7 @@ def render(request: Request, lang: Lang, template: str, status_code: int = 200, 
         path=request.url.path,
         **context,
     )
-    return finish(HTMLResponse(page, status_code=status_code), request, lang)
+    return finish(HTMLResponse(page, status_code=status_code), request, lang, img_origins)
 
 
 def to_desk(plan_id: int | None, notice: str, refusal: Exception | None = None) -> RedirectResponse:

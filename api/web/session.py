@@ -19,11 +19,15 @@ from maps.i18n import DEFAULT_LANG, LANGS, Lang
 
 LANG_COOKIE = "sefer_lang"
 
-PAGE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
-)
-"""No inline script or style, nothing from another host, no framing."""
+
+def page_policy(img_origins: tuple[str, ...] = ()) -> str:
+    """No inline script or style, nothing from another host (but the map tiles' origin, when the server is set
+    to use a tile server), no framing."""
+    images = " ".join(("'self'", "data:", *img_origins))
+    return (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    )
 
 
 class SignInNeeded(Exception):
@@ -86,9 +90,9 @@ def language(request: Request) -> Lang:
 LangDep = Annotated[Lang, Depends(language)]
 
 
-def finish(response: Response, request: Request, lang: Lang) -> Response:
+def finish(response: Response, request: Request, lang: Lang, img_origins: tuple[str, ...] = ()) -> Response:
     """The headers every page gets: the policy, no caching of personal pages, the language remembered."""
-    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    response.headers["Content-Security-Policy"] = page_policy(img_origins)
     response.headers["Cache-Control"] = "no-store"
     if request.query_params.get("lang") in LANGS:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)

@@ -211,6 +211,30 @@ def test_the_desk_shows_the_week_board_of_a_stored_plan(app: FastAPI, browser: T
     assert "No plan for this week yet" in empty
 
 
+def test_the_board_carries_its_map_and_the_policy_allows_only_the_tile_server(
+    app: FastAPI, browser: TestClient
+) -> None:
+    """Each stop on the board carries what the map needs (its point, its number in the vehicle's week) and each
+    vehicle its colour; offline the policy allows images from this site only, and with a tile server exactly that
+    server's origin, never an inline script."""
+    monday = date(2030, 1, 7)
+    plan_id = _save_plan(app, monday)
+    _user(app, Role.PLANNER, "map reader")
+    _sign_in(browser, "map reader")
+    answer = browser.get(f"/desk?plan={plan_id}&lang=en")
+    page = answer.text
+    assert 'id="desk-map"' in page and "data-tiles-url" not in page
+    assert re.search(r'<li class="stop" data-vehicle="TEST-BUS-1" data-day="2030-01-07" data-place="[^"]+" '
+                     r'data-lat="[-0-9.]+" data-lon="[-0-9.]+" data-order="1"', page)  # fmt: skip
+    assert re.search(r'data-vehicle="TEST-BUS-1" data-colour="#[0-9a-fA-F]{6}"', page)
+    policy = answer.headers["content-security-policy"]
+    assert "img-src 'self' data:;" in policy and "script-src 'self';" in policy
+    app.state.settings = app.state.settings.model_copy(update={"map_tiles": "OpenStreetMap"})
+    online = browser.get(f"/desk?plan={plan_id}&lang=en")
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in online.headers["content-security-policy"]
+    assert 'data-tiles-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in online.text
+
+
 def test_a_session_cookie_reads_planner_exports_but_never_writes(app: FastAPI, browser: TestClient) -> None:
     """From the desk a planner opens the map and the CSV by a plain link; a write with only the cookie is 401
     (a cross-site form cannot act for them)."""

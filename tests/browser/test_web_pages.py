@@ -96,6 +96,28 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
     assert "Vehicle-day locked." in page.inner_text("main")
     locked_day = page.locator("table.board tbody tr").first.locator("td").first.inner_text()
     assert "locked" in locked_day
+    # The map mirrors the board: a marker per stop; a stop's name selects its marker, a marker its stop.
+    stops = page.locator("li.stop")
+    assert watched.errors == [], watched.errors
+    assert page.evaluate("Object.keys(window.seferDesk.markers).length") == stops.count() > 0
+    stops.nth(3).locator("button.stop-name").click()
+    assert page.locator("li.stop.selected").count() == 1 and "selected" in (stops.nth(3).get_attribute("class") or "")
+    page.locator("#desk-map path.leaflet-interactive").last.click(force=True)
+    assert page.locator("li.stop.selected").count() == 1
+    assert page.evaluate("document.activeElement.classList.contains('stop-name')")
+    page.wait_for_timeout(400)  # the map's zoom animation, for a still screenshot
+    _shot(watched, "desk-selected-en")
+    # Drag a stop of BUS-03 to another of its days: the drop sends the stop's Move form; the verdict shows.
+    third = page.locator("table.board tbody tr").nth(2)
+    dragged = third.locator("li.stop[draggable=true]").first
+    origin, place = dragged.get_attribute("data-day"), dragged.get_attribute("data-place")
+    onto = third.locator(f"td.cell.service:not([data-day='{origin}'])").first
+    target_day = onto.get_attribute("data-day")
+    dragged.drag_to(onto)
+    page.wait_for_selector("#verdict-title, p.error")
+    assert "Stop moved." in page.inner_text("main"), page.inner_text("main")[:400]
+    moved_to = page.locator("table.board tbody tr").nth(2).locator(f"td.cell[data-day='{target_day}']")
+    assert moved_to.locator(f"li.stop[data-place='{place}']").count() == 1
     second = page.locator("table.board tbody tr").nth(1)
     second.locator("details.move summary").first.click()
     move = second.locator("details.move form").first
@@ -142,6 +164,34 @@ def test_the_office_sees_the_published_outcome_of_its_request(web: str, watched:
     ), kept
     _shot(watched, "counter-outcome-en")
     assert watched.errors == [] and watched.remote_requests() == []
+
+
+def _printed(watched: Watched, url: str, name: str) -> tuple[str, int]:
+    """``url`` printed by Chromium to ``<artefacts>/<name>.pdf`` with the page's own print CSS: its text, pages."""
+    from pypdf import PdfReader
+
+    page = watched.page
+    page.goto(url)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    target = SHOTS / f"{name}.pdf"
+    page.pdf(path=str(target), prefer_css_page_size=True, print_background=True)
+    reader = PdfReader(target)
+    return "\n".join(p.extract_text() for p in reader.pages), len(reader.pages)
+
+
+def test_the_board_and_a_crew_sheet_print_readably(web: str, watched: Watched) -> None:
+    """Printed to PDF: the desk's board keeps every working day and every vehicle and drops the controls; a
+    vehicle's itinerary keeps its stops."""
+    _sign_in(watched, web, PLANNER, "/desk")
+    board, pages = _printed(watched, f"{web}/desk?plan=1&lang=en", "desk-print-en")
+    assert pages <= 3, pages
+    for word in ("Monday", "Friday", "BUS-01", "BUS-10", "TRAIN-01", "Citizen-hours saved"):
+        assert word in board, word
+    for control in ("Lock day", "Re-optimise", "Sign out", "Drag a stop"):
+        assert control not in board, control
+    sheet, _ = _printed(watched, f"{web}/plans/1/vehicles/BUS-01/itinerary?lang=en", "itinerary-print-en")
+    first = watched.page.locator("body").inner_text()
+    assert "BUS-01" in sheet and len(sheet) > 200 and first.split()[0] in sheet
 
 
 @pytest.mark.parametrize("lang", ["az", "ru", "en"])
