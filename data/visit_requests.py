@@ -303,8 +303,9 @@ def record_outcomes(session: Session, *, plan_id: int) -> int:
 
     A scheduled request gets the plan id and its first stop (vehicle, date, arrive, depart; Asia/Baku times) and
     every stop serving it under ``visits`` (a large request is cut into day parts); a declined one gets the plan
-    id, the reason code and the sentence. Called by ``data.plans.publish_plan`` after it set the statuses;
-    cancelled and done requests keep their outcome.
+    id, the reason code and the sentence; both the moment of the decision (``decided_at``, UTC, so an office's
+    counter can mark what changed since its last visit). Called by ``data.plans.publish_plan`` after it set the
+    statuses; cancelled and done requests keep their outcome.
     """
     plan = session.get(PlanRow, plan_id)
     if plan is None:
@@ -318,6 +319,7 @@ def record_outcomes(session: Session, *, plan_id: int) -> int:
     unserved = {str(u["request_id"]): u for u in plan.unserved or ()}
     ids: Sequence[str] = sorted(set(visits) | set(unserved))
     filled = 0
+    decided_at = datetime.now(UTC).isoformat()
     for row in session.scalars(select(VisitRequestRow).where(VisitRequestRow.id.in_(ids))):
         if row.status == RequestStatus.SCHEDULED and row.id in visits:
             first = visits[row.id][0]
@@ -328,10 +330,16 @@ def record_outcomes(session: Session, *, plan_id: int) -> int:
                 "arrive": first["arrive"],
                 "depart": first["depart"],
                 "visits": visits[row.id],
+                "decided_at": decided_at,
             }
         elif row.status == RequestStatus.DECLINED and row.id in unserved:
             reason = unserved[row.id]
-            row.outcome = {"plan_id": plan_id, "reason": reason["reason"], "message": reason["message"]}
+            row.outcome = {
+                "plan_id": plan_id,
+                "reason": reason["reason"],
+                "message": reason["message"],
+                "decided_at": decided_at,
+            }
         else:
             continue
         filled += 1

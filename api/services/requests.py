@@ -18,6 +18,7 @@ from api.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from api.services.limits import MAX_CITIZENS, MAX_NOTE_CHARS, MAX_SERVICES, MAX_WINDOW_DAYS
 from api.services.principals import Role
 from data import visit_requests as store
+from data.calendar import public_holidays
 from data.gazetteer import MAX_POINT_KM, nearest_place, resolve, suggest
 from data.principals import StoredPrincipal
 from data.visit_requests import (
@@ -199,22 +200,9 @@ def list_requests(
     return store.list_requests(session, office_id=office_id, status=status, place_id=place_id)
 
 
-def file_request(
-    session: Session,
-    *,
-    caller: Caller,
-    network: Network,
-    today: dt.date,
-    given: RequestFields,
-    office: str | None = None,
-    idempotency_key: str | None = None,
-    body_sha256: str | None = None,
-) -> tuple[StoredRequest, bool]:
-    """File a request (``submitted``); returns it and whether it is new (an idempotent replay is not).
-
-    ``office`` names the requesting office when the console files on its behalf; a principal files as itself.
-    Commits.
-    """
+def check_request(*, caller: Caller, network: Network, today: dt.date, given: RequestFields) -> NewRequest:
+    """The request ``given`` would file, checked by every rule but stored nowhere (the counter's "check your
+    answers" step shows it); raises ``InvalidInput`` naming each bad field, ``Forbidden`` for another's place."""
     errors: list[FieldError] = []
     location = _location(given, network, errors)
     if given.window_start is None:
@@ -232,7 +220,7 @@ def file_request(
     place_id, lat, lon, settlement = location
     _check_office_place(caller, place_id, _how(place_id, lat, settlement), network)
     assert given.window_start is not None and given.window_end is not None and given.expected_citizens is not None
-    new = NewRequest(
+    return NewRequest(
         place_id=place_id,
         window_start=given.window_start,
         window_end=given.window_end,
@@ -244,6 +232,25 @@ def file_request(
         lon=lon,
         settlement=settlement,
     )
+
+
+def file_request(
+    session: Session,
+    *,
+    caller: Caller,
+    network: Network,
+    today: dt.date,
+    given: RequestFields,
+    office: str | None = None,
+    idempotency_key: str | None = None,
+    body_sha256: str | None = None,
+) -> tuple[StoredRequest, bool]:
+    """File a request (``submitted``); returns it and whether it is new (an idempotent replay is not).
+
+    ``office`` names the requesting office when the console files on its behalf; a principal files as itself.
+    Commits.
+    """
+    new = check_request(caller=caller, network=network, today=today, given=given)
     try:
         stored, created = store.create_request(
             session,
@@ -336,3 +343,10 @@ def fields_of(body: dict[str, Any]) -> RequestFields:
         priority=Priority(priority) if priority is not None else None,
         note=body.get("note"),
     )
+
+
+def service_days(first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
+    """The days from ``first`` to ``last`` a mobile unit can serve citizens: Monday to Friday, public holidays
+    skipped (what a request's window covers, shown to the office before it sends the request)."""
+    days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+    return tuple(d for d in days if d.weekday() < 5 and d not in public_holidays(d - dt.timedelta(days=d.weekday())))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from api.http.auth import SESSION_COOKIE
 from api.services import accounts
 from api.services.principals import Role
 from api.services.requests import RequestFields, file_request
-from data.models import UserRow
+from data.models import UserRow, VisitRequestRow
 from data.plans import save_plan
 from scheduler.domain import Network
 from tests.api.apps import app_on
@@ -352,6 +352,85 @@ def test_a_careless_form_comes_back_with_each_mistake_and_nothing_lost(app: Fast
     assert forged.status_code == 403 and "The form had expired" in forged.text
     assert "No requests yet." in browser.get("/counter").text
     assert browser.post("/counter/requests", data=_form(csrf, where="Şəki")).status_code == 422  # not its place
+
+
+def test_check_your_answers_shows_the_request_and_its_service_days_before_anything_is_stored(
+    app: FastAPI, browser: TestClient
+) -> None:
+    """The form goes to a check page first: the village it resolves to, the service days its window covers (a
+    weekend window covers none and says so), the escaped note; nothing is stored until Send; Change brings the
+    form back as typed; a mistake comes back on the form (422)."""
+    csrf = _office_signed_in(app, browser)
+    monday = date.today() + timedelta(days=7 - date.today().weekday() + 7)
+    week = _form(csrf, window_start=str(monday), window_end=str(monday + timedelta(days=6)))
+    checked = browser.post("/counter/check?lang=en", data=week)
+    assert checked.status_code == 200
+    page = checked.text
+    assert "Check your answers" in page and "Bum (Gabala)" in page and "school &lt;b&gt;exams&lt;/b&gt;" in page
+    days = re.search(r"Service days the window covers</dt><dd>(.*?)</dd>", page, re.S)
+    assert days is not None and days.group(1).count(";") == 4 and "Saturday" not in days.group(1)
+    assert "No requests yet." in browser.get("/counter?lang=en").text
+    saturday = monday + timedelta(days=5)
+    weekend = _form(csrf, window_start=str(saturday), window_end=str(saturday + timedelta(days=1)))
+    weekend_checked = browser.post("/counter/check?lang=en", data=weekend)
+    assert "The window holds no service day" in weekend_checked.text
+    back = browser.post("/counter/check?lang=en", data=_form(csrf, back="true", citizens="77"))
+    assert back.status_code == 200 and 'value="77"' in back.text and 'action="/counter/check"' in back.text
+    wrong = browser.post("/counter/check?lang=en", data=_form(csrf, citizens="many"))
+    assert wrong.status_code == 422 and "Give the number of citizens in digits." in wrong.text
+    sent = browser.post("/counter/requests", data=_form(csrf), follow_redirects=False)
+    assert sent.status_code == 303 and "filed=" in sent.headers["location"]
+
+
+def test_an_office_changes_a_submitted_request_but_not_a_decided_one(app: FastAPI, browser: TestClient) -> None:
+    """Change opens the form filled with the request; saving stores the new figures; once a publication decided
+    the request, a change is refused with the reason and nothing changes; another office's request is not found."""
+    csrf = _office_signed_in(app, browser)
+    filed = browser.post("/counter/requests", data=_form(csrf), follow_redirects=False)
+    request_id = filed.headers["location"].split("filed=")[1]
+    edit = browser.get(f"/counter/requests/{request_id}/edit?lang=en")
+    assert edit.status_code == 200 and 'value="45"' in edit.text and f"Request {request_id}: change" in edit.text
+    saved = browser.post(f"/counter/requests/{request_id}", data=_form(csrf, citizens="60"), follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == f"/counter?changed={request_id}"
+    assert ">60<" in browser.get("/counter?lang=en").text
+    _decide(app, request_id)
+    refused = browser.post(f"/counter/requests/{request_id}?lang=en", data=_form(csrf, citizens="70"))
+    assert refused.status_code == 422 and "only a submitted request can change" in refused.text
+    assert ">70<" not in browser.get("/counter?lang=en").text
+    assert browser.get("/counter/requests/REQ-00000000/edit").status_code == 404
+
+
+def _decide(app: FastAPI, request_id: str) -> None:
+    """What publishing a plan that serves the request writes on it: scheduled, with its visit and the moment."""
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory.begin() as session:
+        row = session.get(VisitRequestRow, request_id)
+        assert row is not None
+        day = row.window_start
+        visit = {"vehicle_id": "BUS-01", "date": str(day), "place_id": row.place_id, "site_id": row.place_id,
+                 "arrive": f"{day}T09:00:00+04:00", "depart": f"{day}T13:00:00+04:00"}  # fmt: skip
+        row.status = "scheduled"
+        row.outcome = {"plan_id": 1, **{k: visit[k] for k in ("vehicle_id", "date", "arrive", "depart")},
+                       "visits": [visit], "decided_at": datetime.now(UTC).isoformat()}  # fmt: skip
+
+
+def test_the_counter_marks_news_since_the_last_visit_and_exports_the_visits(app: FastAPI, browser: TestClient) -> None:
+    """A request decided after the office last opened the counter is marked once; its hours show; the office's
+    calendar holds one event per visit, in UTC, and nothing of other offices."""
+    csrf = _office_signed_in(app, browser)  # this visit sets the "seen" moment
+    filed = browser.post("/counter/requests", data=_form(csrf), follow_redirects=False)
+    request_id = filed.headers["location"].split("filed=")[1]
+    browser.get("/counter")
+    _decide(app, request_id)
+    first = browser.get("/counter?lang=en").text
+    assert "changed since your last visit" in first and "09:00–13:00" in first and "BUS-01" in first
+    assert "changed since your last visit" not in browser.get("/counter?lang=en").text
+    calendar = browser.get("/counter/visits.ics")
+    assert calendar.status_code == 200 and calendar.headers["content-type"].startswith("text/calendar")
+    assert calendar.text.count("BEGIN:VEVENT") == 1 and "DTSTART:" in calendar.text and "T050000Z" in calendar.text
+    assert request_id in calendar.text
+    browser.cookies.clear()
+    assert browser.get("/counter/visits.ics", follow_redirects=False).status_code == 303  # to the sign-in page
 
 
 def test_the_desk_locks_a_vehicle_day_and_refuses_a_stale_page(app: FastAPI, browser: TestClient) -> None:

@@ -129,6 +129,7 @@ class RequestOutcome(BaseModel):
     visits: list[OutcomeVisit] = Field(default_factory=list)
     reason: str | None = None
     message: str | None = None
+    decided_at: dt.datetime | None = Field(default=None, description="When the publication decided it (UTC).")
 
 
 _PUBLIC_EXAMPLE: dict[str, Any] = {
