@@ -59,7 +59,9 @@ class KpiView:
     label: str
     value: str
     delta: str = ""
-    """The change against the published plan ("+120", "−3.5"), empty when there is nothing to compare."""
+    """The change against the published plan ("+120", "−3"), empty when there is nothing to compare."""
+    delta_previous: str = ""
+    """The change against the week's previous plan (the one this plan's solve or edit started from)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,7 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
         days=tuple((d, format_day(lang, d)) for d in days),
         vehicles=tuple((row.vehicle_id, row.kind) for row in rows),
         rows=tuple(rows),
-        kpis=_kpis(plan, published, lang),
+        kpis=_kpis(plan, published, _previous_kpis(week), lang),
         unserved=tuple(
             UnservedView(
                 u.request_id,
@@ -149,6 +151,17 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
 
 
 KPI_KEYS = ("kpi_hours", "kpi_citizens", "kpi_places", "kpi_km", "kpi_vehicle_days")
+_STORED_KPIS = ("citizen_hours_saved", "expected_citizens", "places_visited", "distance_km", "vehicle_days_used")
+"""The stored KPI names of ``KPI_KEYS``, in the same order."""
+
+
+def _previous_kpis(week: DeskWeek) -> tuple[float, ...] | None:
+    """The KPI figures of the week's plan stored just before the one shown (versions are newest first)."""
+    shown = week.state.plan_id if week.state is not None else None
+    older = [v for v in week.versions if shown is not None and v.plan_id < shown]
+    if not older:
+        return None
+    return tuple(float(older[0].kpis.get(name, 0.0)) for name in _STORED_KPIS)
 
 
 def kpi_figures(plan: Plan) -> tuple[float, ...]:
@@ -157,14 +170,20 @@ def kpi_figures(plan: Plan) -> tuple[float, ...]:
     return (k.citizen_hours_saved, k.expected_citizens, k.places_visited, k.distance_km, k.vehicle_days_used)
 
 
-def _kpis(plan: Plan, published: Plan | None, lang: Lang) -> tuple[KpiView, ...]:
+def _change(mine: float, theirs: float) -> str:
+    change = round(mine - theirs)
+    return f"{'+' if change > 0 else '−' if change < 0 else '±'}{abs(change):,}"
+
+
+def _kpis(plan: Plan, published: Plan | None, previous: tuple[float, ...] | None, lang: Lang) -> tuple[KpiView, ...]:
     mine = kpi_figures(plan)
     theirs = kpi_figures(published) if published is not None and published is not plan else None
-    out = []
-    for n, key in enumerate(KPI_KEYS):
-        delta = ""
-        if theirs is not None:
-            change = round(mine[n] - theirs[n])
-            delta = f"{'+' if change > 0 else '−' if change < 0 else '±'}{abs(change):,}"
-        out.append(KpiView(text(lang, key), f"{round(mine[n]):,}", delta))
-    return tuple(out)
+    return tuple(
+        KpiView(
+            text(lang, key),
+            f"{round(mine[n]):,}",
+            _change(mine[n], theirs[n]) if theirs is not None else "",
+            _change(mine[n], previous[n]) if previous is not None else "",
+        )
+        for n, key in enumerate(KPI_KEYS)
+    )

@@ -92,7 +92,18 @@ def _desk_page(
     )
 
 
-_NOTICES = {"locked", "unlocked", "moved", "booked", "stale", "published", "expired", "refused"}
+_NOTICES = {
+    "locked",
+    "unlocked",
+    "stop_locked",
+    "stop_unlocked",
+    "moved",
+    "booked",
+    "stale",
+    "published",
+    "expired",
+    "refused",
+}
 
 
 @router.post("/desk/plans/{plan_id}/lock")
@@ -127,6 +138,35 @@ def desk_lock(
     except Conflict as exc:
         return to_desk(plan_id, "refused", exc)
     return to_desk(outcome.plan_id, "locked" if locked else "unlocked")
+
+
+@router.post("/desk/plans/{plan_id}/stops/lock")
+def desk_lock_stop(
+    plan_id: PlanPath,
+    sessions: SessionsDep,
+    network: NetworkDep,
+    fleet: FleetDep,
+    user: PlannerPage,
+    csrf: CsrfField = "",
+    vehicle: Annotated[str, Form(max_length=64)] = "",
+    day: DayField = None,
+    place: Annotated[str, Form(max_length=64)] = "",
+    version: Annotated[int, Form(ge=1)] = 1,
+    locked: Annotated[bool, Form()] = True,
+) -> Response:
+    """Lock or unlock one stop: a re-optimisation keeps a locked stop where it is."""
+    if not csrf_ok(user, csrf) or day is None:
+        return to_desk(plan_id, "expired")
+    edit = StopEdit(vehicle, day, place, "lock" if locked else "unlock")
+    try:
+        outcome = edit_stop(
+            sessions=sessions, network=network, fleet=fleet, plan_id=plan_id, version=version, edit=edit
+        )
+    except StaleVersion:
+        return to_desk(plan_id, "stale")
+    except (Conflict, InvalidInput, NotFound) as exc:
+        return to_desk(plan_id, "refused", exc)
+    return to_desk(outcome.plan_id or plan_id, "stop_locked" if locked else "stop_unlocked")
 
 
 @router.post("/desk/plans/{plan_id}/move")

@@ -453,6 +453,43 @@ def test_the_desk_locks_a_vehicle_day_and_refuses_a_stale_page(app: FastAPI, bro
     assert "The form had expired" in forged.text and "version 3" in forged.text
 
 
+def test_one_stop_locks_and_unlocks_from_the_board(app: FastAPI, browser: TestClient) -> None:
+    """A stop's own Lock button locks that stop only (its day's other stop stays free to move); Unlock frees it;
+    the same form from an old page is stale and changes nothing."""
+    plan_id = _save_plan(app, date(2030, 1, 7))
+    _user(app, Role.PLANNER, "stop locker")
+    _sign_in(browser, "stop locker")
+    page = browser.get(f"/desk?plan={plan_id}&lang=en").text
+    free = re.findall(r'data-vehicle="TEST-BUS-1" data-day="2030-01-07" data-place="([^"]+)"[^>]*draggable', page)
+    assert len(free) == 1  # of Monday's two stops, one came locked
+    form = {"csrf": _csrf(page), "vehicle": "TEST-BUS-1", "day": "2030-01-07", "place": free[0], "version": "1",
+            "locked": "true"}  # fmt: skip
+    done = browser.post(f"/desk/plans/{plan_id}/stops/lock", data=form, follow_redirects=False)
+    assert done.headers["location"] == f"/desk?plan={plan_id}&notice=stop_locked"
+    after = browser.get(done.headers["location"] + "&lang=en").text
+    assert "Stop locked: a re-optimisation keeps it where it is." in after and "version 2" in after
+    assert after.count('class="lock"') == page.count('class="lock"') + 1
+    locked_li = rf'data-vehicle="TEST-BUS-1" data-day="2030-01-07" data-place="{free[0]}"[^>]*'
+    assert re.search(locked_li, after) and not re.search(locked_li + "draggable", after)
+    stale = browser.post(f"/desk/plans/{plan_id}/stops/lock", data=form | {"locked": "false"}, follow_redirects=False)
+    assert stale.headers["location"].endswith("notice=stale")
+    freed = browser.post(f"/desk/plans/{plan_id}/stops/lock", data=form | {"locked": "false", "version": "2"},
+                         follow_redirects=False)  # fmt: skip
+    assert freed.headers["location"].endswith("notice=stop_unlocked")
+    assert browser.get(f"/desk?plan={plan_id}&lang=en").text.count('class="lock"') == page.count('class="lock"')
+
+
+def test_the_kpi_strip_compares_with_the_previous_plan_of_the_week(app: FastAPI, browser: TestClient) -> None:
+    """With two plans of a week, the newer one's KPIs show the change against the older one."""
+    first = _save_plan(app, date(2030, 1, 7))
+    second = _save_plan(app, date(2030, 1, 7))
+    _user(app, Role.PLANNER, "kpi reader")
+    _sign_in(browser, "kpi reader")
+    newer = browser.get(f"/desk?plan={second}&lang=en").text
+    assert newer.count("against the previous plan") == 5 and "±0" in newer
+    assert "against the previous plan" not in browser.get(f"/desk?plan={first}&lang=en").text
+
+
 def test_publishing_from_the_desk_is_refused_while_rules_are_broken(app: FastAPI, browser: TestClient) -> None:
     """The hand-made plan breaks the validator's rules on the bundled week: the checklist lists them with no
     publish button, and a publish posted anyway is a 409 page naming the refusal; the plan stays a draft."""

@@ -44,7 +44,10 @@ def _axe_violations(page: Any) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}: {[n['target'] for n in v['nodes'][:3]]})"
+        for v in results.response["violations"]
+    ]
 
 
 def _sign_in(watched: Watched, base: str, name: str, landing: str) -> None:
@@ -81,6 +84,11 @@ def test_an_office_files_two_requests_and_cancels_one_with_the_keyboard(web: str
     page.wait_for_url("**/counter")
     rows = page.locator("table.list tbody tr").all_inner_texts()
     assert "Cancelled" in rows[0] and "20" in rows[0] and "Submitted" in rows[1] and "35" in rows[1]
+    page.set_viewport_size({"width": 390, "height": 844})  # an office on a phone: nothing wider than the screen
+    page.goto(f"{web}/counter?lang=en")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(watched, "counter-phone-en")
+    page.set_viewport_size({"width": 1400, "height": 900})
     assert watched.errors == [] and watched.remote_requests() == []
     assert page.goto(f"{web}/desk").status == 403  # the browser logs the 403 itself: checked after
 
@@ -132,6 +140,14 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
     page.wait_for_selector("#verdict-title")
     assert "Stop moved." in page.inner_text("main") and "The validator's verdict" in page.inner_text("main")
     _shot(watched, "desk-moved-en")
+    # Lock two stops of BUS-04 with their own buttons: the re-optimisation below must keep both.
+    pinned = []
+    for n in range(2):
+        stop = page.locator("table.board tbody tr").nth(3).locator("li.stop").nth(n)
+        pinned.append(tuple(stop.get_attribute(a) for a in ("data-vehicle", "data-day", "data-place")))
+        stop.locator("form.stop-lock button").click()
+        page.wait_for_url("**notice=stop_locked*")
+    assert "Stop locked" in page.inner_text("main")
     page.select_option("#time_limit", "30")
     page.click("form.solve button")  # Re-optimise, in a worker process; the job page reloads until it ends
     page.wait_for_url("**/desk/jobs/*")
@@ -146,6 +162,8 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
     page.goto(f"{web}/desk?plan=2&lang=en")
     kept = page.locator("table.board tbody tr").first.locator("td").first.inner_text()
     assert kept == locked_day  # the locked vehicle-day came through the re-optimisation unchanged
+    for vehicle, day, place in pinned:  # and so did the two locked stops
+        assert page.locator(f"li.stop[data-vehicle='{vehicle}'][data-day='{day}'][data-place='{place}']").count() == 1
     page.click("a.button")  # Publish…
     page.wait_for_url("**/publish")
     _shot(watched, "publish-checklist-en")
