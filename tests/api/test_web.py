@@ -557,7 +557,7 @@ def test_a_move_the_plan_cannot_take_is_refused_with_its_reason(app: FastAPI, br
     _user(app, Role.PLANNER, "mover")
     _sign_in(browser, "mover")
     page = browser.get(f"/desk?plan={plan_id}&lang=en").text
-    assert f'action="/desk/plans/{plan_id}/move"' in page
+    assert f'action="/desk/plans/{plan_id}/move#' in page
     form = {"csrf": _csrf(page), "vehicle": "TEST-BUS-1", "day": "2030-01-08", "place": network.places[1].id,
             "to_vehicle": "TEST-BUS-1", "to_day": "2030-01-07", "version": "1"}  # fmt: skip
     refused = browser.post(f"/desk/plans/{plan_id}/move", data=form)
@@ -584,12 +584,12 @@ def test_a_free_cell_books_maintenance_and_a_clash_shows(app: FastAPI, browser: 
     _user(app, Role.PLANNER, "fleet keeper")
     _sign_in(browser, "fleet keeper")
     page = browser.get(f"/desk?plan={plan_id}&lang=en").text
-    assert page.count('action="/desk/maintenance"') == 3 + 4  # the bus's three free days, the train's four
+    assert page.count('action="/desk/maintenance#') == 3 + 4  # the bus's three free days, the train's four
     form = {"csrf": _csrf(page), "vehicle": "TEST-BUS-1", "day": str(wednesday), "plan": str(plan_id)}
     booked = browser.post("/desk/maintenance", data=form, follow_redirects=False)
     assert booked.headers["location"] == f"/desk?plan={plan_id}&notice=booked"
     after = browser.get(booked.headers["location"] + "&lang=en").text
-    assert "Maintenance day booked" in after and after.count('action="/desk/maintenance"') == 6
+    assert "Maintenance day booked" in after and after.count('action="/desk/maintenance#') == 6
     assert "clash with it" not in after
     browser.post("/desk/maintenance", data=form | {"day": str(monday)})
     clashing = browser.get(f"/desk?plan={plan_id}&lang=en").text

@@ -148,6 +148,9 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
         stop.locator("form.stop-lock button").click()
         page.wait_for_url("**notice=stop_locked*")
     assert "Stop locked" in page.inner_text("main")
+    # Back at the edited cell, not at the top of a long board, with the notice still in sight.
+    assert page.url.endswith(f"#c-{pinned[1][0]}-{pinned[1][1]}") and page.evaluate("window.scrollY") > 200
+    assert page.locator(".notices").is_visible() and page.locator(".notices").bounding_box()["y"] < 80
     page.select_option("#time_limit", "30")
     page.click("form.solve button")  # Re-optimise, in a worker process; the job page reloads until it ends
     page.wait_for_url("**/desk/jobs/*")
