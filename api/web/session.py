@@ -4,6 +4,7 @@ needs, the CSRF token every form carries, the language, and the headers of a pag
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
@@ -50,18 +51,23 @@ def web_user(request: Request, session: SessionDep) -> StoredWebSession | None:
 WebUserDep = Annotated[StoredWebSession | None, Depends(web_user)]
 
 
-def page_for(*roles: Role) -> object:
-    """A dependency admitting signed-in users of ``roles`` (admins always); others are sent to sign in."""
-    allowed = {r.value for r in roles} | {Role.ADMIN.value}
+@dataclass(frozen=True, slots=True)
+class PageCheck:
+    """A dependency admitting signed-in users of ``roles``; a class, so a test can read every page's roles."""
 
-    def check(request: Request, user: WebUserDep) -> StoredWebSession:
+    roles: frozenset[str]
+
+    def __call__(self, request: Request, user: WebUserDep) -> StoredWebSession:
         if user is None:
             raise SignInNeeded(request.url.path)
-        if user.user.principal.role not in allowed:
+        if user.user.principal.role not in self.roles:
             raise WrongRole
         return user
 
-    return Depends(check)
+
+def page_for(*roles: Role) -> object:
+    """A dependency admitting signed-in users of ``roles`` (admins always); others are sent to sign in."""
+    return Depends(PageCheck(frozenset({r.value for r in roles} | {Role.ADMIN.value})))
 
 
 PlannerPage = Annotated[StoredWebSession, page_for(Role.PLANNER)]

@@ -71,9 +71,12 @@ def admin_add_user(
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     form = {"name": name, "role": role, "places": places}
-    if not csrf_ok(user, csrf) or role not in {r.value for r in Role}:
+    if not csrf_ok(user, csrf):
         return _users_page(request, session, lang, user, errors={"form": text(lang, "expired")}, form=form,
                            status_code=403)  # fmt: skip
+    if role not in {r.value for r in Role}:
+        return _users_page(request, session, lang, user, errors={"role": text(lang, "bad_choice")}, form=form,
+                           status_code=422)  # fmt: skip
     try:
         accounts.create_user(
             session, network=network, role=Role(role), name=name, places=tuple(places.split(",")), password=password
@@ -97,8 +100,10 @@ def admin_change_user(
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     """``disable``, ``enable`` or ``reset`` (with ``password``) one user."""
-    if not csrf_ok(user, csrf) or action not in {"disable", "enable", "reset"}:
+    if not csrf_ok(user, csrf):
         return _users_page(request, session, lang, user, errors={"form": text(lang, "expired")}, status_code=403)
+    if action not in {"disable", "enable", "reset"}:
+        return _users_page(request, session, lang, user, errors={"action": text(lang, "bad_choice")}, status_code=422)
     try:
         if action == "reset":
             accounts.reset_password(session, name=login, password=password)
