@@ -387,14 +387,14 @@ def _add_demand(m: folium.Map, plan: Plan, network: Network, demand: Mapping[str
 def _add_unserved(
     m: folium.Map,
     unserved: Sequence[Unserved],
-    requests: Mapping[str, VisitRequest],
+    requests_by_id: Mapping[str, VisitRequest],
     notes: Mapping[str, str],
     network: Network,
 ) -> set[str]:
     """One marker per place listing its unserved requests; returns the ids it could place."""
     by_place: dict[str, list[tuple[Unserved, VisitRequest]]] = {}
     for item in unserved:
-        request = requests.get(item.request_id)
+        request = requests_by_id.get(item.request_id)
         if request is not None and network.has_place(request.place_id):
             by_place.setdefault(request.place_id, []).append((item, request))
     if not by_place:

@@ -57,10 +57,10 @@ def _check_stop(stop: Stop, vehicle: Vehicle, problem: Problem, network: Network
         fail("not_a_service_day", "not a service day (weekend, holiday or outside the week)")
     if stop.date in vehicle.maintenance_dates:
         fail("maintenance_day", "the vehicle is in maintenance that day")
-    requests = {r.id: r for r in problem.requests}
+    requests_by_id = {r.id: r for r in problem.requests}
     stations_of = {rid: c.train_site_id for c in problem.candidates for rid in c.request_ids if c.train_site_id}
     for rid in stop.request_ids:
-        request = requests.get(rid)
+        request = requests_by_id.get(rid)
         if request is None:
             fail("unknown_request", f"no request {rid}")
             continue
