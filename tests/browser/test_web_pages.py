@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import OFFLINE, Watched, _next_monday, _sefer
+from tests.browser.conftest import OFFLINE, Watched, _next_monday
 from tests.console import run_sefer, serving
 
 SHOTS = Path(os.environ.get("SEFER_TEST_ARTIFACTS", "out/test-artifacts"))
@@ -23,9 +23,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
-    """Next week planned as a draft (plan 1), a planner, a Qəbələ office and an admin account, `sefer serve`."""
+    """A new database with a planner, a Qəbələ office and an admin account, and `sefer serve` on it: the planner
+    plans the week from the desk."""
     folder = tmp_path_factory.mktemp("web")
-    _sefer(folder, "plan", "--week", _next_monday().isoformat(), "--time-limit", "3", "--out", "out")
     accounts = (("planner", PLANNER, ()), ("office", OFFICE, ("--places", "AZ-QAB")), ("admin", ADMIN, ()))
     for role, name, places in accounts:
         made = run_sefer("user", "create", "--role", role, "--name", name, *places, "--password-stdin",
@@ -94,12 +94,24 @@ def test_an_office_files_two_requests_and_cancels_one_with_the_keyboard(web: str
 
 
 def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: Watched) -> None:
-    """Sign in → the board of the draft → lock BUS-01's first day → move a stop of BUS-02 (the verdict shows)
+    """Sign in → plan next week (progress) → the board of the draft → lock BUS-01's first day → the map and the
+    board select each other → drag a stop of BUS-03 to another day → move a stop of BUS-02 by its form (the verdict
+    shows) → lock two stops
     → re-optimise (progress, "N stops changed")
     → compare the two versions → the locked day kept → the checklist → publish → the public page lists the week.
     The re-optimisation takes in the office's request filed above."""
     page = watched.page
     _sign_in(watched, web, PLANNER, "/desk")
+    assert "No plan for this week yet" in page.inner_text("main")
+    assert page.locator("#week option[selected]").get_attribute("value") == _next_monday().isoformat()
+    page.select_option("#time_limit", "30")
+    page.click("form.solve button")  # Plan this week, in a worker process; the job page reloads until it ends
+    page.wait_for_url("**/desk/jobs/*")
+    assert page.locator("progress").is_visible()
+    _shot(watched, "job-plan-running-en")
+    page.wait_for_selector(".job-succeeded", timeout=120_000)
+    page.click("text=Open plan 1")
+    page.wait_for_url("**/desk?plan=1*")
     assert page.locator("table.board tbody tr").count() == 11
     assert page.locator(".badge.plan-draft").first.inner_text() == "Draft"
     _shot(watched, "desk-en")
