@@ -10,8 +10,22 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import SeferError
+from api.http.audit import add_audit_log
 from api.http.headers import add_security_headers
-from api.http.routes import centres, docs, exports, fleet, health, jobs, places, plans, public, requests, services
+from api.http.routes import (
+    audit,
+    centres,
+    docs,
+    exports,
+    fleet,
+    health,
+    jobs,
+    places,
+    plans,
+    public,
+    requests,
+    services,
+)
 from api.jobs.runner import JobRunner
 from api.services.store import open_store
 from api.settings import Settings, get_settings
@@ -73,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(SignInNeeded, _sign_in_needed)
     app.add_exception_handler(WrongRole, _wrong_role)
     add_security_headers(app)
+    add_audit_log(app)
     # Every endpoint but /health, /, /static, /public/* and the docs needs a bearer token (api/auth.py).
     app.include_router(docs.router)
     app.include_router(health.router)
@@ -86,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(fleet.router)
     app.include_router(centres.router)
+    app.include_router(audit.router)
     for page in (signin, desk, versions, solves, counter, users):  # the web pages (api/web, docs/web.md)
         app.include_router(page.router)
     app.mount(WEB_STATIC_URL, StaticFiles(directory=WEB_STATIC_DIR), name="web-static")

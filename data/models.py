@@ -317,3 +317,25 @@ class JobRow(Base):
     message: Mapped[str] = mapped_column(String(), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    """One change someone asked for, and how it ended: append-only (the database refuses updates and deletes)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    request_id: Mapped[str] = mapped_column(String(64))
+    principal_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Who: the principal (a token's or a signed-in user's), None when the caller was not recognised."""
+    principal: Mapped[str] = mapped_column(String(), default="")
+    role: Mapped[str] = mapped_column(String(16), default="")
+    action: Mapped[str] = mapped_column(String(200))
+    """What: the method and the route, e.g. ``POST /plans/{plan_id}/publish``."""
+    objects: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Which objects: the route's path parameters, e.g. ``{"plan_id": "3"}``."""
+    status: Mapped[int] = mapped_column(Integer)
+    """The outcome: the HTTP status answered."""
+    address: Mapped[str] = mapped_column(String(64), default="")

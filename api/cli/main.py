@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.cli.audit import audit_app
 from api.cli.bench import bench_app
 from api.cli.planner import register
 from api.cli.support import in_session, use_case
@@ -228,6 +229,7 @@ def serve(
 register(app)
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

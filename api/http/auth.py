@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.http.audit import admitted
 from api.http.deps import SessionDep
 from api.services.accounts import signed_in
 from api.services.principals import Role, StoredPrincipal, authenticate
@@ -54,7 +55,8 @@ class RoleCheck:
 
     roles: frozenset[str]
 
-    def __call__(self, principal: PrincipalDep) -> StoredPrincipal:
+    def __call__(self, request: Request, principal: PrincipalDep) -> StoredPrincipal:
+        admitted(request, principal.id, principal.name, principal.role)
         if principal.role not in self.roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this")
         return principal

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from api.http.audit import admitted
 from api.http.auth import SESSION_COOKIE
 from api.http.deps import SessionDep
 from api.services.accounts import StoredWebSession, signed_in
@@ -60,7 +61,9 @@ class PageCheck:
     def __call__(self, request: Request, user: WebUserDep) -> StoredWebSession:
         if user is None:
             raise SignInNeeded(request.url.path)
-        if user.user.principal.role not in self.roles:
+        principal = user.user.principal
+        admitted(request, principal.id, principal.name, principal.role)
+        if principal.role not in self.roles:
             raise WrongRole
         return user
 
