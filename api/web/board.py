@@ -70,7 +70,8 @@ class UnservedView:
     place: str
     citizens: int | None
     message: str
-    displaced_by: tuple[str, ...] = field(default=())
+    displaced_by: tuple[tuple[str, str], ...] = field(default=())
+    """The stops that took its place: (their words, the id of their cell on the board, or "")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +143,22 @@ def board_view(week: DeskWeek, network: Network, lang: Lang, published: Plan | N
                 else "",
                 week.requests[u.request_id].expected_citizens if u.request_id in week.requests else None,
                 u.message,
-                u.displaced_by,
+                tuple((text_, _cell_anchor(text_)) for text_ in u.displaced_by),
             )
             for u in plan.unserved
         ),
         due_missed=tuple(place_label(network, p, lang) for p in plan.due_missed),
     )
+
+
+def _cell_anchor(displacer: str) -> str:
+    """The board cell of a displacing stop, from its words ("BUS-01 2026-12-07 Balakən (100 citizens)")."""
+    vehicle, _, rest = displacer.partition(" ")
+    try:
+        day = date.fromisoformat(rest[:10])
+    except ValueError:
+        return ""
+    return f"c-{vehicle}-{day.isoformat()}"
 
 
 KPI_KEYS = ("kpi_hours", "kpi_citizens", "kpi_places", "kpi_km", "kpi_vehicle_days")

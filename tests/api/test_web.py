@@ -22,6 +22,7 @@ from api.services.requests import RequestFields, file_request
 from data.models import UserRow, VisitRequestRow
 from data.plans import save_plan
 from scheduler.domain import Network
+from scheduler.requests import Reason, Unserved
 from tests.api.apps import app_on
 from tests.api.tokens import bearer, make_token
 from tests.console import run_sefer
@@ -233,6 +234,22 @@ def test_the_board_carries_its_map_and_the_policy_allows_only_the_tile_server(
     online = browser.get(f"/desk?plan={plan_id}&lang=en")
     assert "img-src 'self' data: https://tile.openstreetmap.org;" in online.headers["content-security-policy"]
     assert 'data-tiles-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in online.text
+
+
+def test_a_request_left_out_links_to_the_stops_that_displaced_it(app: FastAPI, browser: TestClient) -> None:
+    """Each displacing stop named under a request left out is a link to its cell on the board."""
+    network: Network = app.state.network
+    plan = make_plan(network, week_start=date(2030, 1, 7))
+    words = ("TEST-BUS-1 2030-01-07 Qəbələ (80 citizens)", "somewhere else")
+    left_out = Unserved("REQ-0000beef", Reason.DISPLACED, "REQ-0000beef (Bum): taken by others", words)
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory.begin() as session:
+        plan_id = save_plan(session, plan=replace(plan, unserved=(left_out,)))
+    _user(app, Role.PLANNER, "link reader")
+    _sign_in(browser, "link reader")
+    page = browser.get(f"/desk?plan={plan_id}&lang=en").text
+    assert '<a href="#c-TEST-BUS-1-2030-01-07">TEST-BUS-1 2030-01-07 Qəbələ (80 citizens)</a>; somewhere else' in page
+    assert 'id="c-TEST-BUS-1-2030-01-07"' in page
 
 
 def test_a_session_cookie_reads_planner_exports_but_never_writes(app: FastAPI, browser: TestClient) -> None:

@@ -127,11 +127,28 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
     assert page.evaluate("Object.keys(window.seferDesk.markers).length") == stops.count() > 0
     stops.nth(3).locator("button.stop-name").click()
     assert page.locator("li.stop.selected").count() == 1 and "selected" in (stops.nth(3).get_attribute("class") or "")
-    page.locator("#desk-map path.leaflet-interactive").last.click(force=True)
-    assert page.locator("li.stop.selected").count() == 1
+    # a real click on another stop's point: its stop on the board is selected and takes the focus
+    other = stops.nth(1)
+    key = "|".join(other.get_attribute(a) or "" for a in ("data-vehicle", "data-day", "data-place"))
+    page.wait_for_timeout(500)  # the map's zoom to the selected stop ends
+    x, y = page.evaluate(
+        """(key) => { const desk = window.seferDesk, m = desk.markers[key];
+        desk.map.setView(m.getLatLng(), 9, { animate: false });  // the point in view, at the map's centre
+        m.bringToFront();
+        const p = desk.map.latLngToContainerPoint(m.getLatLng());
+        const box = document.getElementById("desk-map").getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y]; }""",
+        key,
+    )
+    page.mouse.click(x, y)
+    assert page.locator("li.stop.selected").count() == 1 and "selected" in (other.get_attribute("class") or "")
     assert page.evaluate("document.activeElement.classList.contains('stop-name')")
     page.wait_for_timeout(400)  # the map's zoom animation, for a still screenshot
     _shot(watched, "desk-selected-en")
+    # A link to a cell (as under a request left out) selects the cell's stops on the map as well.
+    cell_id = page.locator("table.board tbody tr").nth(4).locator("td.cell.service").first.get_attribute("id")
+    page.goto(f"{web}/desk?plan=1&lang=en#{cell_id}")
+    assert page.locator("li.stop.selected").count() == page.locator(f"#{cell_id} li.stop").count() > 0
     # Drag a stop of BUS-03 to another of its days: the drop sends the stop's Move form; the verdict shows.
     third = page.locator("table.board tbody tr").nth(2)
     dragged = third.locator("li.stop[draggable=true]").first

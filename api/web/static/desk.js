@@ -125,6 +125,17 @@
     }
   });
 
+  /* A link to a cell (a displacing stop in the requests left out, or the page's return after an edit) selects the
+     cell's stops on the map too. */
+  function selectLinkedCell() {
+    var cell = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+    if (cell && cell.matches("td.cell")) {
+      select(Array.prototype.slice.call(cell.querySelectorAll("li.stop")), true);
+    }
+  }
+  window.addEventListener("hashchange", selectLinkedCell);
+  selectLinkedCell();
+
   /* ---- drag and drop: a drop fills in the stop's Move form and sends it ---- */
   if (board.dataset.editable !== "true") {
     return;
