@@ -8,6 +8,14 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+  var notices = document.querySelector(".notices");
+  if (notices) {
+    var close = notices.querySelector(".close-notices");
+    close.hidden = false;
+    close.addEventListener("click", function () { notices.remove(); });
+  }
+
   var board = document.getElementById("board");
   if (!board) {
     return;
