@@ -96,3 +96,23 @@ def test_terminated_connections_are_replaced_without_an_error(
     assert killed >= 1
     for _ in range(3):
         assert anonymous.get("/places", headers=bearer(token)).status_code == 200
+
+
+def test_a_full_pool_answers_503_with_retry_after_not_a_hang(
+    app: FastAPI, anonymous: TestClient, database_url: str
+) -> None:
+    """A pool of one connection, held by someone else: the request waits ``pool_timeout`` and answers 503."""
+    real: sessionmaker[Session] = app.state.session_factory
+    engine = create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=0.2, pool_pre_ping=True)
+    held = engine.connect()
+    app.state.session_factory = sessionmaker(bind=engine)
+    try:
+        busy = anonymous.get("/public/stops")
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"]
+        held.close()
+        assert anonymous.get("/public/stops").status_code == 200
+    finally:
+        app.state.session_factory = real
+        held.close()
+        engine.dispose()
