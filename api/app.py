@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from api.errors import SeferError
+from api.errors import SeferError, capped_error
 from api.http.audit import add_audit_log
-from api.http.headers import add_security_headers
+from api.http.guards import RequestGuard
+from api.http.headers import SecurityHeaders
 from api.http.routes import (
     audit,
     centres,
@@ -36,6 +43,8 @@ from api.web.render import render
 from api.web.session import SignInNeeded, WrongRole, language, to_sign_in
 from maps.assets import STATIC_DIR, STATIC_URL
 
+_log = logging.getLogger(__name__)
+
 
 async def _sign_in_needed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInNeeded)
@@ -46,10 +55,40 @@ async def _wrong_role(request: Request, exc: Exception) -> Response:
     return render(request, language(request), "denied.html", 403, user=None)
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database does not answer, dropped the connection, or the pool has no connection free: 503, try again
+    shortly; the next request gets a fresh (pre-pinged) connection, so nothing needs a restart. Any other database
+    error is a bug: 500, and neither answer carries SQL or a traceback."""
+    settings: Settings = request.app.state.settings
+    unavailable = isinstance(exc, (OperationalError, PoolTimeout)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+    if not unavailable:
+        _log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+    _log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return JSONResponse(
+        {"detail": "the database is unavailable; try again shortly"},
+        status_code=503,
+        headers={"Retry-After": str(settings.db_retry_after_s)},
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, but an input longer than ``MAX_ECHO_CHARS`` is cut (a string) or left out (anything else),
+    so a large body is never sent back."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": [capped_error(e) for e in jsonable_encoder(exc.errors())]}, status_code=422)
+
+
 async def _sefer_error(request: Request, exc: Exception) -> JSONResponse:
     """The one mapping of the error tree to HTTP (``api.errors``)."""
     assert isinstance(exc, SeferError)
-    return JSONResponse(exc.body(), status_code=exc.http_status)
+    headers = None
+    if exc.http_status == 503:
+        settings: Settings = request.app.state.settings
+        headers = {"Retry-After": str(settings.db_retry_after_s)}
+    return JSONResponse(exc.body(), status_code=exc.http_status, headers=headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -84,10 +123,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.add_exception_handler(SeferError, _sefer_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
+    app.add_exception_handler(DBAPIError, _database_error)  # OperationalError is one
     app.add_exception_handler(SignInNeeded, _sign_in_needed)
     app.add_exception_handler(WrongRole, _wrong_role)
-    add_security_headers(app)
+    # The last added runs first: the headers cover every answer, the guards' 413 and 422 included; the audit log
+    # sees what passed the guards.
     add_audit_log(app)
+    if resolved.cors_origins:  # off unless explicit origins are configured
+        app.add_middleware(
+            CORSMiddleware, allow_origins=resolved.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
+    app.add_middleware(RequestGuard, max_body_bytes=resolved.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     # Every endpoint but /health, /, /static, /public/* and the docs needs a bearer token (api/auth.py).
     app.include_router(docs.router)
     app.include_router(health.router)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,7 +84,34 @@ class InvalidInput(SeferError):
 
 
 def _jsonable(value: Any) -> Any:
-    return value if value is None or isinstance(value, (str, int, float, bool, list, dict)) else str(value)
+    plain = value if value is None or isinstance(value, (str, int, float, bool, list, dict)) else str(value)
+    return capped_input(plain)
+
+
+MAX_ECHO_CHARS = 200
+"""The longest input a 422 repeats back; a longer string is cut to this, a larger list or object left out."""
+
+
+def capped_input(value: Any) -> Any:
+    """``value`` as a 422 may echo it: a string cut to ``MAX_ECHO_CHARS`` (ending in "…"), a list or object whose
+    JSON is longer replaced by a note; a huge body is never sent back."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_ECHO_CHARS else value[:MAX_ECHO_CHARS] + "…"
+    if isinstance(value, (list, dict)):
+        try:
+            size = len(json.dumps(value, default=str))
+        except (TypeError, ValueError):
+            return "(not shown)"
+        return value if size <= MAX_ECHO_CHARS else f"(not shown: {size} characters)"
+    return value
+
+
+def capped_error(error: dict[str, Any]) -> dict[str, Any]:
+    """One of FastAPI's validation errors with its ``input`` capped (``capped_input``) and no ``ctx`` objects."""
+    out = dict(error)
+    if "input" in out:
+        out["input"] = capped_input(out["input"])
+    return out
 
 
 class Conflict(SeferError):

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     """What a plan's place is: ``settlement`` (each town and village, the default) or ``unit`` (a whole district
     at its centre town)."""
 
+    max_body_bytes: int = 1_000_000
+    """The largest request body accepted; a larger one answers 413 before it is read (``api.http.guards``)."""
+    cors_origins: list[str] = []
+    """Origins (``https://host``) whose pages may call the API from a browser; empty (the default): CORS is off."""
+    db_retry_after_s: int = 5
+    """What a 503 for a database that does not answer (or a full pool) asks the client to wait, in seconds."""
+
     @field_validator("map_tiles", mode="before")
     @classmethod
     def _empty_tiles_mean_none(cls, value: object) -> object:

@@ -257,6 +257,13 @@ class PrincipalRow(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """When the token stops working; None: never (a web user's principal, whose token is never shown)."""
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """The last call with the token, to the minute (written at most once a minute)."""
+    previous_token_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    """The token before the last rotation, still accepted until ``previous_expires_at`` (the overlap)."""
+    previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class UserRow(Base):

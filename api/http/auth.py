@@ -1,7 +1,9 @@
 """Who is calling on HTTP, and may they: a bearer token (``api.services.principals``), or, for reading only (GET
 and HEAD), the session cookie of a signed-in web user (``api.services.accounts``), so a planner can open the map,
 an itinerary or a CSV from the desk by a plain link. A write always needs the bearer token, or a web form with its
-CSRF token (``api.web``). A missing, unknown or revoked credential answers 401, the wrong role 403.
+CSRF token (``api.web``). A missing, unknown, expired or revoked credential answers 401, the wrong role 403; past
+``api.services.accounts.MAX_ADDRESS_FAILURES`` failures from one address in ``THROTTLE_WINDOW``, 429 with
+``Retry-After``, without the token being looked at.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.http.audit import admitted
 from api.http.deps import SessionDep
-from api.services.accounts import signed_in
-from api.services.principals import Role, StoredPrincipal, authenticate
+from api.services.accounts import THROTTLE_WINDOW, TooManyAttempts, authenticate_bearer, signed_in
+from api.services.principals import Role, StoredPrincipal
 
 SESSION_COOKIE = "sefer_session"
 """The web session's cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS)."""
@@ -38,10 +40,15 @@ def current_principal(
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
-    principal = authenticate(session, token=credentials.credentials)
+    address = request.client.host if request.client is not None else "unknown"
+    try:
+        principal = authenticate_bearer(session, token=credentials.credentials, address=address)
+    except TooManyAttempts as exc:
+        retry = str(int(THROTTLE_WINDOW.total_seconds()))
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, exc.message, headers={"Retry-After": retry}) from None
     if principal is None:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED, "unknown, expired or revoked token", headers={"WWW-Authenticate": "Bearer"}
         )
     return principal
 

@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, InvalidInput, NotFound, SeferError
-from api.services.principals import Role, add_principal, token_digest
+from api.services.principals import Role, StoredPrincipal, add_principal, authenticate, token_digest
 from data import users as store
 from data.users import StoredUser as StoredUser
 from data.users import StoredWebSession as StoredWebSession
@@ -155,6 +155,38 @@ def sign_in(session: Session, *, name: str, password: str, address: str, now: da
     )
     session.commit()
     return SignedIn(cookie, StoredWebSession(user, csrf, expires))
+
+
+BEARER_LOGIN = "(bearer token)"
+"""What a failed bearer authentication is recorded under in ``login_failures`` (no account is named by a token)."""
+
+
+def authenticate_bearer(
+    session: Session, *, token: str, address: str, now: datetime | None = None
+) -> StoredPrincipal | None:
+    """The principal holding ``token`` (``api.services.principals.authenticate``), throttled per client address with
+    the web sign-ins' table and limits: once ``MAX_ADDRESS_FAILURES`` failures (wrong tokens and wrong passwords
+    alike) came from ``address`` within ``THROTTLE_WINDOW``, ``TooManyAttempts`` is raised without looking at the
+    token, until the oldest of them leaves the window. A wrong token is recorded (committed). Kept in the database,
+    so the limit holds across processes."""
+    now = now or _utcnow()
+    since = now - THROTTLE_WINDOW
+    address = address[:64]
+    if store.count_login_failures(session, since=since, address=address) >= MAX_ADDRESS_FAILURES:
+        session.rollback()
+        raise TooManyAttempts(
+            f"too many failed authentications from this address; try again in {_window_minutes()} minutes"
+        )
+    principal = authenticate(session, token=token, now=now)
+    if principal is None:
+        store.forget_expired(session, before=since)
+        store.add_login_failure(session, login=BEARER_LOGIN, address=address, at=now)
+        session.commit()
+    return principal
+
+
+def _window_minutes() -> int:
+    return int(THROTTLE_WINDOW.total_seconds() // 60)
 
 
 def _verified(password_hash: str, password: str) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import SeferError, Unavailable
 from data.bundled import DataError, load_fleet, load_network
-from data.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, ping
+from data.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, ping, schema_revision
 from data.reference_sync import sync_reference
 from scheduler.domain import Fleet, Network
 
@@ -90,6 +90,16 @@ def with_store(action: Callable[[Store], T], *, database_url: str, data_dir: Pat
         return action(store)
     finally:
         store.close()
+
+
+def check_schema(session: Session) -> None:
+    """``Unavailable`` unless the database answers and its schema is at the newest migration (readiness)."""
+    try:
+        current, head = schema_revision(session)
+    except SQLAlchemyError as exc:
+        raise Unavailable("database unavailable") from exc
+    if current != head:
+        raise Unavailable(f"schema at revision {current or 'none'}, this server needs {head}")
 
 
 def check_database(session: Session) -> None:

@@ -26,6 +26,8 @@ PUBLIC = {
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
     ("GET", "/health"),
+    ("GET", "/livez"),
+    ("GET", "/readyz"),
     ("GET", "/public/stops"),
     ("GET", "/public/stops.geojson"),
     ("GET", "/public/stops.ics"),

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Health(BaseModel):
     status: str
     database: str
+
+
+class Live(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    status: str
+    database: str
+    """``ok`` or ``unavailable``."""
+    schema_: str = Field(alias="schema", serialization_alias="schema")
+    """``ok``, ``behind`` (a migration is missing: run ``sefer db upgrade``) or ``unknown``."""
+    detail: str | None = None
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
 class PlacePublic(BaseModel):
