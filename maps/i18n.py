@@ -590,6 +590,7 @@ _REFERENCE_PAGE_TEXT: dict[Lang, dict[str, str]] = {
         "bad_population": "Əhalini rəqəmlə yazın (0 və ya daha çox).",
         "bad_status": "Siyahıdan status seçin.",
         "centre_nothing": "Status və ya açılış tarixi verin.",
+        "opened_unknown": "məlum deyil",
     },
     "ru": {
         "fleet_title": "Парк",
@@ -624,6 +625,7 @@ _REFERENCE_PAGE_TEXT: dict[Lang, dict[str, str]] = {
         "bad_population": "Укажите население цифрами (0 или больше).",
         "bad_status": "Выберите статус из списка.",
         "centre_nothing": "Укажите статус или дату открытия.",
+        "opened_unknown": "неизвестно",
     },
     "en": {
         "fleet_title": "Fleet",
@@ -658,6 +660,7 @@ _REFERENCE_PAGE_TEXT: dict[Lang, dict[str, str]] = {
         "bad_population": "Give the population in digits (0 or more).",
         "bad_status": "Choose a status from the list.",
         "centre_nothing": "Give a status or an opening date.",
+        "opened_unknown": "not known",
     },
 }
 """The planner's fleet, places and centres pages' words (``api.web.reference_pages``)."""

@@ -229,7 +229,9 @@ def places_correct(
 
 
 def _opened_label(lang: Lang, opened: str) -> str:
-    parsed = _date(opened) if opened else None
+    if opened in {"", "unknown"}:
+        return text(lang, "opened_unknown")
+    parsed = _date(opened)
     return format_day(lang, parsed) if parsed is not None else opened
 
 
