@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.http.deps import get_today
 from api.services.principals import Role
+from maps.i18n import format_day
 from tests.api.test_web import _csrf, _sign_in, _user
 from tests.api.tokens import bearer, make_token
 
@@ -62,7 +63,7 @@ def test_booking_and_cancelling_a_maintenance_day(app: FastAPI, planner: TestCli
     assert (booked.status_code, booked.headers["location"]) == (303, "/desk/fleet?notice=booked")
     assert day.isoformat() in planner.get(f"/fleet/{vehicle}/maintenance", headers=_api(app)).text
     page = planner.get("/desk/fleet?lang=en").text
-    assert f'name="day" value="{day.isoformat()}"' in page
+    assert f'name="day" value="{day.isoformat()}"' in page and format_day("en", day) in page
     cancelled = planner.post(f"/desk/fleet/{vehicle}/cancel", data={"csrf": _csrf(page), "day": day.isoformat()},
                              follow_redirects=False)  # fmt: skip
     assert (cancelled.status_code, cancelled.headers["location"]) == (303, "/desk/fleet?notice=cancelled")
