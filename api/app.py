@@ -36,7 +36,7 @@ from api.http.routes import (
 from api.jobs.runner import JobRunner
 from api.services.store import open_store
 from api.settings import Settings, get_settings
-from api.web import counter, desk, signin, solves, users, versions
+from api.web import counter, desk, reference_pages, signin, solves, users, versions
 from api.web.render import STATIC_DIR as WEB_STATIC_DIR
 from api.web.render import STATIC_URL as WEB_STATIC_URL
 from api.web.render import render
@@ -151,7 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fleet.router)
     app.include_router(centres.router)
     app.include_router(audit.router)
-    for page in (signin, desk, versions, solves, counter, users):  # the web pages (api/web, docs/web.md)
+    # the web pages (api/web, docs/web.md)
+    for page in (signin, desk, versions, solves, counter, users, reference_pages):
         app.include_router(page.router)
     app.mount(WEB_STATIC_URL, StaticFiles(directory=WEB_STATIC_DIR), name="web-static")
     # The vendored Leaflet files the maps and the public page load: public, so no map needs a network.

@@ -256,13 +256,15 @@ def test_the_board_and_a_crew_sheet_print_readably(web: str, watched: Watched) -
 @pytest.mark.parametrize("lang", ["az", "ru", "en"])
 def test_every_page_passes_axe_in_every_language(web: str, watched: Watched, lang: str) -> None:
     """Sign-in, desk, publish checklist, the job and the comparison (which the planner's journey above made), the
-    counter and the users page: no WCAG 2.2 AA violation that axe can find."""
+    counter, the users page, the fleet, places and centres pages: no WCAG 2.2 AA violation that axe can find."""
     page = watched.page
     found: dict[str, list[str]] = {}
     page.goto(f"{web}/login?lang={lang}")
     found["login"] = _axe_violations(page)
     _sign_in(watched, web, PLANNER, "/desk")
-    for path in ("/desk", "/desk/plans/1/publish", "/desk/jobs/1", "/desk/compare?before=1&after=2"):
+    pages = ("/desk", "/desk/plans/1/publish", "/desk/jobs/1", "/desk/compare?before=1&after=2", "/desk/fleet",
+             "/desk/places", "/desk/centres")  # fmt: skip
+    for path in pages:
         page.goto(f"{web}{path}{'&' if '?' in path else '?'}lang={lang}")
         found[path] = _axe_violations(page)
         _shot(watched, f"{path.split('?')[0].strip('/').replace('/', '-')}-{lang}")
