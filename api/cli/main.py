@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli.bench import bench_app
+from api.cli.database import db_app
 from api.cli.planner import register
 from api.cli.support import in_session, use_case
 from api.cli.tokens import token_app
@@ -228,6 +229,7 @@ def serve(
 register(app)
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

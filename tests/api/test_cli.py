@@ -124,3 +124,23 @@ def test_unreachable_database_exits_2(tmp_path: Path) -> None:
     assert "127.0.0.1" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_db_upgrade_migrates_once_and_again_is_a_no_op(tmp_path: Path) -> None:
+    """`sefer db upgrade` brings a fresh database to head; run again, it changes nothing and says the same."""
+    first = run_sefer("db", "upgrade", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("schema at revision ")
+    again = run_sefer("db", "upgrade", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+
+
+def test_db_upgrade_on_an_unreachable_database_exits_2(tmp_path: Path) -> None:
+    """A database that does not answer is one `error:` line, exit code 2."""
+    result = run_sefer(
+        "db", "upgrade", cwd=tmp_path, env={"SEFER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:")
+    assert len(result.stderr.strip().splitlines()) == 1
