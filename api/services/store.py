@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.errors import SeferError, Unavailable
 from data.bundled import DataError, load_fleet, load_network
 from data.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, ping
+from data.db import schema_at_head as _schema_at_head
 from data.reference_sync import sync_reference
 from scheduler.domain import Fleet, Network
 
@@ -81,6 +82,12 @@ def open_store(*, database_url: str, data_dir: Path | None, prepare: bool = True
         engine.dispose()
         raise
     return Store(engine, sessions, network, fleet)
+
+
+def schema_current(engine: Engine) -> bool:
+    """Whether the schema is at the newest revision: on PostgreSQL the processes refuse to start otherwise, and
+    ``sefer db upgrade`` brings it there."""
+    return _schema_at_head(engine)
 
 
 def with_store(action: Callable[[Store], T], *, database_url: str, data_dir: Path | None) -> T:

@@ -144,3 +144,15 @@ def test_db_upgrade_on_an_unreachable_database_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serve_refuses_an_old_schema_on_postgresql(database_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL `sefer serve` does not migrate: on an empty schema it names `sefer db upgrade` and exits 2."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite, the embedded default, keeps migrating at start-up")
+    env = {"SEFER_DATABASE_URL": database_url}
+    refused = run_sefer("serve", "--port", "1", cwd=tmp_path, env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error:") and "sefer db upgrade" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert run_sefer("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
