@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from data.models import JobRow
+from data.models import JobRow, PlanRow
 
 
 class JobStatus(StrEnum):
@@ -47,6 +47,8 @@ class StoredJob:
     message: str
     created_at: datetime
     updated_at: datetime
+    attempt: int = 0
+    """The fencing token: 0 until the job first starts, raised by every start (a retry too)."""
 
 
 def _job(row: JobRow) -> StoredJob:
@@ -61,6 +63,7 @@ def _job(row: JobRow) -> StoredJob:
         message=row.message,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        attempt=row.attempt,
     )
 
 
@@ -98,13 +101,19 @@ def get_job(session: Session, *, job_id: int) -> StoredJob | None:
 
 
 def start_job(session: Session, *, job_id: int) -> bool:
-    """``queued`` → ``running``; False when the job is no longer queued (e.g. cancelled meanwhile)."""
+    """``queued`` → ``running``, raising the job's ``attempt``; False when the job is no longer queued (e.g.
+    cancelled meanwhile)."""
     return (
         _changed(
             session,
             update(JobRow)
             .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
-            .values(status=JobStatus.RUNNING.value, message="running", updated_at=datetime.now(UTC)),
+            .values(
+                status=JobStatus.RUNNING.value,
+                message="running",
+                attempt=JobRow.attempt + 1,
+                updated_at=datetime.now(UTC),
+            ),
         )
         == 1
     )
@@ -133,10 +142,14 @@ def finish_job(
     plan_id: int | None = None,
     best_objective: float | None = None,
     only_from: Iterable[JobStatus] = UNFINISHED,
+    attempt: int | None = None,
 ) -> bool:
-    """Move the job to a final ``status`` if it is still in one of ``only_from``; False when it was not.
+    """Move the job to a final ``status`` if it is still in one of ``only_from`` (and, when ``attempt`` is given,
+    still at that attempt: a stale attempt changes nothing); False when it was not.
 
-    A success sets progress to 1 and records ``plan_id``.
+    A success sets progress to 1, records ``plan_id`` and marks the plan as this job's; the plans' unique
+    ``job_id`` makes a second plan for the same job fail with an ``IntegrityError`` (call it in the transaction
+    that stores the plan, so the plan is rolled back with it).
     """
     values: dict[str, Any] = {"status": status.value, "message": message, "updated_at": datetime.now(UTC)}
     if status is JobStatus.SUCCEEDED:
@@ -145,9 +158,15 @@ def finish_job(
     if best_objective is not None:
         values["best_objective"] = best_objective
     allowed = [s.value for s in only_from]
-    return (
-        _changed(session, update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(allowed)).values(**values)) == 1
-    )
+    statement = update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(allowed))
+    if attempt is not None:
+        statement = statement.where(JobRow.attempt == attempt)
+    if _changed(session, statement.values(**values)) != 1:
+        return False
+    if status is JobStatus.SUCCEEDED and plan_id is not None:
+        _changed(session, update(PlanRow).where(PlanRow.id == plan_id).values(job_id=job_id))
+        session.flush()
+    return True
 
 
 def fail_unfinished(session: Session, *, message: str) -> list[int]:

@@ -157,6 +157,9 @@ class PlanRow(Base):
     """Places due under the minimum visit frequency that the plan leaves out."""
     overnights: Mapped[list[Any]] = mapped_column(JSON, default=list)
     """Where each vehicle sleeps: ``{"vehicle_id", "date", "site_id", "at_depot"}`` objects."""
+    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    """The background job that stored this plan (none for the CLI's): unique, so a job stores at most one plan.
+    No foreign key: ``jobs.plan_id`` already points the other way, and a cycle would complicate every migration."""
 
 
 class StopRow(Base):
@@ -322,6 +325,8 @@ class JobRow(Base):
     best_objective: Mapped[float | None] = mapped_column(Float, nullable=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True)
     message: Mapped[str] = mapped_column(String(), default="")
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The fencing token: raised every time the job starts; only the current attempt may store the plan."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -20,13 +20,14 @@ from rich.table import Table
 
 from api.cli.audit import audit_app
 from api.cli.bench import bench_app
+from api.cli.database import db_app
 from api.cli.planner import register
-from api.cli.support import in_session, use_case
+from api.cli.support import fail, in_session, use_case
 from api.cli.tokens import token_app
 from api.cli.users import user_app
 from api.services.plans import check_week_open, stored_plan
 from api.services.solving import StoredPlan, plan_and_store
-from api.services.store import Store, connect, open_store, reference_data
+from api.services.store import Store, connect, open_store, reference_data, schema_current
 from api.settings import get_settings
 from maps.plan_map import render_plan_map
 from scheduler.calendar import BAKU, next_week_start, parse_week_start
@@ -222,7 +223,14 @@ def serve(
 
     settings = get_settings()
     use_case(lambda: reference_data(settings.data_dir))
-    use_case(lambda: connect(settings.database_url).dispose())
+    engine = use_case(lambda: connect(settings.database_url))
+    try:
+        # On PostgreSQL several processes share the database: migrations are the one-shot `sefer db upgrade`.
+        # The embedded SQLite default keeps migrating at start-up, so the one-command demo needs nothing else.
+        if engine.dialect.name != "sqlite" and not schema_current(engine):
+            raise fail("the database schema is older than this version of sefer; run `sefer db upgrade` first")
+    finally:
+        engine.dispose()
     uvicorn.run(create_app(), host=host, port=port)
 
 
@@ -230,6 +238,7 @@ register(app)
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

@@ -226,7 +226,7 @@ class JobRunner:
                         continue  # cancelled while queued: it never starts
                     job = get_job(session, job_id=job_id)
                 assert job is not None
-                order = WorkOrder(job.id, job.kind, job.params, self.database_url, self.data_dir)
+                order = WorkOrder(job.id, job.kind, job.params, self.database_url, self.data_dir, job.attempt)
                 process = self._context.Process(
                     target=worker_main, args=(self.work, order), name=f"sefer-job-{job.id}", daemon=False
                 )

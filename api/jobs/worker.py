@@ -50,6 +50,8 @@ class WorkOrder:
     params: dict[str, Any]
     database_url: str
     data_dir: Path | None
+    attempt: int
+    """The job's attempt when it was started: the fencing token its result must still carry."""
 
 
 Work = Callable[[WorkOrder], None]
@@ -129,6 +131,7 @@ def run_job(order: WorkOrder) -> None:
             plan_id=plan_id,
             best_objective=reporter.best_objective,
             only_from=(JobStatus.RUNNING,),
+            attempt=order.attempt,
         ):
             raise JobCancelled(order.job_id)
 
@@ -169,6 +172,7 @@ def run_job(order: WorkOrder) -> None:
                     message=message,
                     best_objective=reporter.best_objective,
                     only_from=(JobStatus.RUNNING,),
+                    attempt=order.attempt,
                 )
     finally:
         store.close()
@@ -207,7 +211,12 @@ def _record_crash(order: WorkOrder, message: str) -> None:
     try:
         with make_session_factory(engine).begin() as session:
             finish_job(
-                session, job_id=order.job_id, status=JobStatus.FAILED, message=message, only_from=(JobStatus.RUNNING,)
+                session,
+                job_id=order.job_id,
+                status=JobStatus.FAILED,
+                message=message,
+                only_from=(JobStatus.RUNNING,),
+                attempt=order.attempt,
             )
     finally:
         engine.dispose()

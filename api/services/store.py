@@ -83,6 +83,14 @@ def open_store(*, database_url: str, data_dir: Path | None, prepare: bool = True
     return Store(engine, sessions, network, fleet)
 
 
+def schema_current(engine: Engine) -> bool:
+    """Whether the schema is at the newest revision: on PostgreSQL the processes refuse to start otherwise, and
+    ``sefer db upgrade`` brings it there."""
+    with Session(engine) as session:
+        current, head = schema_revision(session)
+    return current == head
+
+
 def with_store(action: Callable[[Store], T], *, database_url: str, data_dir: Path | None) -> T:
     """Run ``action`` on a store opened for it and closed after."""
     store = open_store(database_url=database_url, data_dir=data_dir)

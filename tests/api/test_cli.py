@@ -124,3 +124,35 @@ def test_unreachable_database_exits_2(tmp_path: Path) -> None:
     assert "127.0.0.1" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_db_upgrade_migrates_once_and_again_is_a_no_op(tmp_path: Path) -> None:
+    """`sefer db upgrade` brings a fresh database to head; run again, it changes nothing and says the same."""
+    first = run_sefer("db", "upgrade", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("schema at revision ")
+    again = run_sefer("db", "upgrade", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+
+
+def test_db_upgrade_on_an_unreachable_database_exits_2(tmp_path: Path) -> None:
+    """A database that does not answer is one `error:` line, exit code 2."""
+    result = run_sefer(
+        "db", "upgrade", cwd=tmp_path, env={"SEFER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serve_refuses_an_old_schema_on_postgresql(database_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL `sefer serve` does not migrate: on an empty schema it names `sefer db upgrade` and exits 2."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite, the embedded default, keeps migrating at start-up")
+    env = {"SEFER_DATABASE_URL": database_url}
+    refused = run_sefer("serve", "--port", "1", cwd=tmp_path, env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error:") and "sefer db upgrade" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert run_sefer("db", "upgrade", cwd=tmp_path, env=env).returncode == 0

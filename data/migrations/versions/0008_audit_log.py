@@ -2,7 +2,7 @@
 append-only by triggers that refuse updates and deletes.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-05 00:00:00+00:00
 
 Written by hand to match ``data.models``; a test checks that autogenerate finds no difference.
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
