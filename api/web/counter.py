@@ -4,11 +4,10 @@ scheduled visits into a calendar."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -16,7 +15,6 @@ from api.errors import Conflict, Forbidden, InvalidInput
 from api.http.deps import NetworkDep, SessionDep, TodayDep
 from api.services import accounts
 from api.services.requests import (
-    RequestFields,
     cancel_request,
     change_request,
     check_request,
@@ -27,77 +25,17 @@ from api.services.requests import (
 )
 from api.web.office_calendar import office_visits_ics
 from api.web.render import field_messages, render
+from api.web.request_form import TypedForm
 from api.web.session import CsrfField, LangDep, OfficePage, csrf_ok
 from maps.i18n import Lang, format_day, text
 from scheduler.calendar import next_week_start
 from scheduler.domain import Network
 from scheduler.naming import place_label
-from scheduler.requests import Priority
 
 router = APIRouter(include_in_schema=False)
 
 SEEN_COOKIE = "sefer_counter_seen"
 """When this browser last opened the counter (UTC): decisions made after it are marked as news."""
-
-
-@dataclass(frozen=True, slots=True)
-class FormInput:
-    """The request form as typed: kept as text so a mistake comes back exactly as it was entered."""
-
-    where: str
-    window_start: str
-    window_end: str
-    citizens: str
-    services: tuple[str, ...]
-    priority: str
-    note: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"where": self.where, "window_start": self.window_start, "window_end": self.window_end,
-                "citizens": self.citizens, "services": self.services, "priority": self.priority,
-                "note": self.note}  # fmt: skip
-
-    def parsed(self, lang: Lang) -> tuple[RequestFields | None, dict[str, str]]:
-        """The fields for the use case, or each field's mistake in the reader's language."""
-        errors: dict[str, str] = {}
-        dates: dict[str, date | None] = {}
-        for name, value in (("window_start", self.window_start), ("window_end", self.window_end)):
-            try:
-                dates[name] = date.fromisoformat(value)
-            except ValueError:
-                dates[name] = None
-                errors[name] = text(lang, "bad_date")
-        count = int(self.citizens) if self.citizens.strip().isdigit() else None
-        if count is None:
-            errors["expected_citizens"] = text(lang, "bad_number")
-        if not self.where.strip():
-            errors["settlement"] = text(lang, "need_place")
-        if errors:
-            return None, errors
-        return RequestFields(
-            settlement=self.where,
-            window_start=dates["window_start"],
-            window_end=dates["window_end"],
-            expected_citizens=count,
-            services=self.services,
-            priority=Priority(self.priority) if self.priority in ("normal", "urgent") else Priority.NORMAL,
-            note=self.note,
-        ), {}
-
-
-def form_input(
-    where: Annotated[str, Form(max_length=200)] = "",
-    window_start: Annotated[str, Form(max_length=20)] = "",
-    window_end: Annotated[str, Form(max_length=20)] = "",
-    citizens: Annotated[str, Form(max_length=20)] = "",
-    services: Annotated[list[str] | None, Form(max_length=40)] = None,
-    priority: Annotated[str, Form(max_length=20)] = "normal",
-    note: Annotated[str, Form(max_length=600)] = "",
-) -> FormInput:
-    return FormInput(where, window_start, window_end, citizens, tuple(services or ()), priority, note)
-
-
-TypedForm = Annotated[FormInput, Depends(form_input)]
 
 
 @router.get("/counter")
