@@ -11,10 +11,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, Forbidden, InvalidInput
 from api.http.deps import NetworkDep, SessionDep, TodayDep
 from api.services import accounts
 from api.services.requests import (
+    RequestFields,
+    StoredRequest,
     cancel_request,
     change_request,
     check_request,
@@ -24,8 +25,8 @@ from api.services.requests import (
     service_days,
 )
 from api.web.office_calendar import office_visits_ics
-from api.web.render import field_messages, render
-from api.web.request_form import TypedForm
+from api.web.render import render
+from api.web.request_form import TypedForm, attempt
 from api.web.session import CsrfField, LangDep, OfficePage, csrf_ok
 from maps.i18n import Lang, format_day, text
 from scheduler.calendar import next_week_start
@@ -161,31 +162,26 @@ def counter_check(
     if not csrf_ok(user, csrf):
         errors = {"form": text(lang, "expired")}
         return _counter_page(request, session, network, today, lang, user, form=form, errors=errors, status_code=403)
-    given, errors = typed.parsed(lang)
-    if given is not None:
-        try:
-            new = check_request(caller=user.user.principal, network=network, today=today, given=given)
-        except InvalidInput as exc:
-            errors = field_messages(exc)
-        except Forbidden as exc:
-            errors = {"settlement": str(exc)}
-        else:
-            names = _service_names(network, lang)
-            days = service_days(new.window_start, new.window_end)
-            return render(
-                request,
-                lang,
-                "counter_check.html",
-                user=user,
-                form=form,
-                place=place_label(network, new.place_id, lang),
-                window=f"{format_day(lang, new.window_start)} – {format_day(lang, new.window_end)}",
-                days=[format_day(lang, d) for d in days],
-                services=[names.get(code, code) for code in new.services],
-                priority=text(lang, f"pr_{new.priority}"),
-                citizens=new.expected_citizens,
-                note=new.note,
-            )
+    caller = user.user.principal
+    new, errors = attempt(typed, lang, lambda given: check_request(caller=caller, network=network, today=today,
+                                                                   given=given))  # fmt: skip
+    if new is not None:
+        names = _service_names(network, lang)
+        days = service_days(new.window_start, new.window_end)
+        return render(
+            request,
+            lang,
+            "counter_check.html",
+            user=user,
+            form=form,
+            place=place_label(network, new.place_id, lang),
+            window=f"{format_day(lang, new.window_start)} – {format_day(lang, new.window_end)}",
+            days=[format_day(lang, d) for d in days],
+            services=[names.get(code, code) for code in new.services],
+            priority=text(lang, f"pr_{new.priority}"),
+            citizens=new.expected_citizens,
+            note=new.note,
+        )
     return _counter_page(request, session, network, today, lang, user, form=form, errors=errors, status_code=422)
 
 
@@ -206,16 +202,11 @@ def counter_file(
     if not csrf_ok(user, csrf):
         errors = {"form": text(lang, "expired")}
         return _counter_page(request, session, network, today, lang, user, form=form, errors=errors, status_code=403)
-    given, errors = typed.parsed(lang)
-    if given is not None:
-        try:
-            stored, _ = file_request(session, caller=user.user.principal, network=network, today=today, given=given)
-        except InvalidInput as exc:
-            errors = field_messages(exc)
-        except Forbidden as exc:
-            errors = {"settlement": str(exc)}
-        else:
-            return RedirectResponse(f"/counter?filed={stored.id}", status_code=303)
+    caller = user.user.principal
+    filed, errors = attempt(typed, lang, lambda given: file_request(session, caller=caller, network=network,
+                                                                    today=today, given=given))  # fmt: skip
+    if filed is not None:
+        return RedirectResponse(f"/counter?filed={filed[0].id}", status_code=303)
     return _counter_page(request, session, network, today, lang, user, form=form, errors=errors, status_code=422)
 
 
@@ -262,17 +253,14 @@ def counter_change(
         errors = {"form": text(lang, "expired")}
         return _counter_page(request, session, network, today, lang, user, form=form, errors=errors, editing=rid,
                              status_code=403)  # fmt: skip
-    given, errors = typed.parsed(lang)
-    if given is not None:
-        try:
-            change_request(session, caller=user.user.principal, network=network, today=today, request_id=rid,
-                           given=given)  # fmt: skip
-        except InvalidInput as exc:
-            errors = field_messages(exc)
-        except (Forbidden, Conflict) as exc:
-            errors = {"form": str(exc)}
-        else:
-            return RedirectResponse(f"/counter?changed={rid}", status_code=303)
+    caller = user.user.principal
+
+    def change(given: RequestFields) -> StoredRequest:
+        return change_request(session, caller=caller, network=network, today=today, request_id=rid, given=given)
+
+    changed, errors = attempt(typed, lang, change)
+    if changed is not None:
+        return RedirectResponse(f"/counter?changed={rid}", status_code=303)
     return _counter_page(request, session, network, today, lang, user, form=form, errors=errors, editing=rid,
                          status_code=422)  # fmt: skip
 

@@ -4,13 +4,16 @@ the reader's language."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Form
 
+from api.errors import Conflict, Forbidden, InvalidInput
 from api.services.requests import RequestFields
+from api.web.render import field_messages
 from maps.i18n import Lang, text
 from scheduler.requests import Priority
 
@@ -73,3 +76,22 @@ def form_input(
 
 
 TypedForm = Annotated[FormInput, Depends(form_input)]
+
+
+T = TypeVar("T")
+
+
+def attempt(typed: FormInput, lang: Lang, action: Callable[[RequestFields], T]) -> tuple[T | None, dict[str, str]]:
+    """Parse the form and run the use case on it: its result, or each field's message (the place for a place that
+    is not the office's own, the form for a refused state change)."""
+    given, errors = typed.parsed(lang)
+    if given is None:
+        return None, errors
+    try:
+        return action(given), {}
+    except InvalidInput as exc:
+        return None, field_messages(exc)
+    except Forbidden as exc:
+        return None, {"settlement": str(exc)}
+    except Conflict as exc:
+        return None, {"form": str(exc)}
