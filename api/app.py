@@ -33,8 +33,9 @@ from api.http.routes import (
     requests,
     services,
 )
+from api.jobs.queue import QueuedJobs
 from api.jobs.runner import JobRunner
-from api.services.store import open_store
+from api.services.store import open_store, schema_current
 from api.settings import Settings, get_settings
 from api.web import counter, desk, reference_pages, signin, solves, users, versions
 from api.web.render import STATIC_DIR as WEB_STATIC_DIR
@@ -91,20 +92,36 @@ async def _sefer_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.http_status, headers=headers)
 
 
+class SchemaBehind(RuntimeError):
+    """The server was started on a database whose schema is older than its code."""
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API. At start-up the lifespan connects, migrates and syncs the bundled reference data."""
     resolved = settings if settings is not None else get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(database_url=resolved.database_url, data_dir=resolved.data_dir)
+        store = open_store(
+            database_url=resolved.database_url,
+            data_dir=resolved.data_dir,
+            prepare=resolved.resolved_migrate_on_start,
+        )
         try:
+            if not schema_current(store.engine):
+                raise SchemaBehind("the database schema is older than this server; run `sefer db upgrade` first")
             app.state.settings = resolved
             app.state.engine = store.engine
             app.state.session_factory = store.sessions
             app.state.network = store.network
             app.state.fleet = store.fleet
-            # Background solves in worker processes; start-up fails the jobs a previous server left unfinished.
+            if resolved.resolved_job_queue == "procrastinate":
+                # Solves go to the queue in the database; `sefer worker` processes run them.
+                app.state.job_runner = QueuedJobs(sessions=store.sessions, database_url=resolved.database_url)
+                yield
+                return
+            # One process: solves run in worker processes this process starts; start-up fails the jobs a previous
+            # server left unfinished.
             runner = JobRunner(sessions=store.sessions, database_url=resolved.database_url, data_dir=resolved.data_dir)
             app.state.job_runner = runner
             runner.start()

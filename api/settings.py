@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,28 @@ class Settings(BaseSettings):
     """Origins (``https://host``) whose pages may call the API from a browser; empty (the default): CORS is off."""
     db_retry_after_s: int = 5
     """What a 503 for a database that does not answer (or a full pool) asks the client to wait, in seconds."""
+
+    job_queue: Literal["local", "procrastinate"] | None = None
+    """Where background solves run: ``local`` (a runner inside the one API process: the SQLite default) or
+    ``procrastinate`` (the PostgreSQL default: a queue in the database, run by ``sefer worker`` processes, so any
+    number of API processes may share the database)."""
+    migrate_on_start: bool | None = None
+    """Whether the API process migrates and syncs the reference data at start-up: yes on SQLite (one process);
+    no on PostgreSQL, where ``sefer db upgrade`` does it once and a server on an older schema refuses to start."""
+
+    @property
+    def on_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def resolved_job_queue(self) -> Literal["local", "procrastinate"]:
+        if self.job_queue is not None:
+            return self.job_queue
+        return "local" if self.on_sqlite else "procrastinate"
+
+    @property
+    def resolved_migrate_on_start(self) -> bool:
+        return self.on_sqlite if self.migrate_on_start is None else self.migrate_on_start
 
     @field_validator("map_tiles", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import BigInteger, CursorResult, case, select, text, update
 from sqlalchemy.orm import Session
 
 from data.models import JobRow, PlanRow
@@ -49,6 +49,8 @@ class StoredJob:
     updated_at: datetime
     attempt: int = 0
     """The fencing token: 0 until the job first starts, raised by every start (a retry too)."""
+    queue_job_id: int | None = None
+    """Its task in the PostgreSQL job queue; None with the local runner."""
 
 
 def _job(row: JobRow) -> StoredJob:
@@ -64,6 +66,7 @@ def _job(row: JobRow) -> StoredJob:
         created_at=row.created_at,
         updated_at=row.updated_at,
         attempt=row.attempt,
+        queue_job_id=row.queue_job_id,
     )
 
 
@@ -119,18 +122,45 @@ def start_job(session: Session, *, job_id: int) -> bool:
     )
 
 
-def report_progress(session: Session, *, job_id: int, progress: float, best_objective: float | None) -> bool:
-    """Record a running job's progress (0..1) and best objective so far; False once it is no longer running."""
-    values: dict[str, Any] = {"progress": min(1.0, max(0.0, progress)), "updated_at": datetime.now(UTC)}
+def claim_job(session: Session, *, job_id: int) -> StoredJob | None:
+    """A queue worker takes the job: ``queued`` → ``running``, or ``running`` → ``running`` when the worker that
+    ran it was lost (the queue retries a stalled task), raising ``attempt`` either way so the lost attempt can no
+    longer store anything. None when the job is finished (cancelled meanwhile, say)."""
+    changed = _changed(
+        session,
+        update(JobRow)
+        .where(JobRow.id == job_id, JobRow.status.in_([s.value for s in UNFINISHED]))
+        .values(
+            status=JobStatus.RUNNING.value,
+            message="running",
+            attempt=JobRow.attempt + 1,
+            updated_at=datetime.now(UTC),
+        ),
+    )
+    return get_job(session, job_id=job_id) if changed == 1 else None
+
+
+def set_queue_job(session: Session, *, job_id: int, queue_job_id: int) -> None:
+    """Record the job's task in the queue (in the transaction that queued it)."""
+    _changed(session, update(JobRow).where(JobRow.id == job_id).values(queue_job_id=queue_job_id))
+
+
+def report_progress(
+    session: Session, *, job_id: int, progress: float, best_objective: float | None, attempt: int | None = None
+) -> bool:
+    """Record a running job's progress (0..1; never lowered, so a retried attempt does not move it back) and best
+    objective so far; False once it is no longer running (or, with ``attempt``, no longer at that attempt)."""
+    value = min(1.0, max(0.0, progress))
+    values: dict[str, Any] = {
+        "progress": case((JobRow.progress < value, value), else_=JobRow.progress),
+        "updated_at": datetime.now(UTC),
+    }
     if best_objective is not None:
         values["best_objective"] = best_objective
-    return (
-        _changed(
-            session,
-            update(JobRow).where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING.value).values(**values),
-        )
-        == 1
-    )
+    statement = update(JobRow).where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING.value)
+    if attempt is not None:
+        statement = statement.where(JobRow.attempt == attempt)
+    return _changed(session, statement.values(**values)) == 1
 
 
 def finish_job(
@@ -173,6 +203,28 @@ def fail_unfinished(session: Session, *, message: str) -> list[int]:
     """Mark every ``queued`` or ``running`` job failed with ``message`` (a server restart); their ids."""
     ids = list(
         session.scalars(select(JobRow.id).where(JobRow.status.in_([s.value for s in UNFINISHED])).order_by(JobRow.id))
+    )
+    for job_id in ids:
+        finish_job(session, job_id=job_id, status=JobStatus.FAILED, message=message)
+    return ids
+
+
+def fail_dropped_by_queue(session: Session, *, message: str) -> list[int]:
+    """Fail every unfinished job whose queue task has ended (PostgreSQL, procrastinate's ``procrastinate_jobs``):
+    whatever went wrong between the two (a database outage as the attempt ended, a task that crashed), the job
+    must not stay ``queued`` or ``running`` for good. Safe to run at any time: a task ends only after its job's row
+    was finished by the attempt, or cancelled by an API process in the transaction that cancelled the task."""
+    ended = text(
+        "SELECT id FROM procrastinate_jobs WHERE status IN ('succeeded', 'failed', 'aborted', 'cancelled')"
+    ).columns(id=BigInteger)
+    ids = list(
+        session.scalars(
+            select(JobRow.id)
+            .where(
+                JobRow.status.in_([s.value for s in UNFINISHED]), JobRow.queue_job_id.in_(select(ended.subquery().c.id))
+            )
+            .order_by(JobRow.id)
+        )
     )
     for job_id in ids:
         finish_job(session, job_id=job_id, status=JobStatus.FAILED, message=message)

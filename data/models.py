@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -327,6 +328,8 @@ class JobRow(Base):
     message: Mapped[str] = mapped_column(String(), default="")
     attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """The fencing token: raised every time the job starts; only the current attempt may store the plan."""
+    queue_job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """The job's task in the PostgreSQL job queue (procrastinate), for cancelling it; None with the local runner."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

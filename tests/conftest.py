@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from data.db import make_engine, make_session_factory, migrate
 from data.models import Base
+from data.queue_schema import drop_queue_schema
 
 POSTGRES_URL_ENV = "SEFER_TEST_POSTGRES_URL"
 """e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``; the PostgreSQL cases skip when it is unset."""
@@ -23,6 +24,7 @@ def _drop_schema(url: str) -> None:
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
+            drop_queue_schema(connection)
             Base.metadata.drop_all(connection)
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     finally:

@@ -22,12 +22,13 @@ from api.cli.audit import audit_app
 from api.cli.bench import bench_app
 from api.cli.database import db_app
 from api.cli.planner import register
-from api.cli.support import fail, in_session, use_case
+from api.cli.processes import register_processes
+from api.cli.support import in_session, use_case
 from api.cli.tokens import token_app
 from api.cli.users import user_app
 from api.services.plans import check_week_open, stored_plan
 from api.services.solving import StoredPlan, plan_and_store
-from api.services.store import Store, connect, open_store, reference_data, schema_current
+from api.services.store import Store, open_store
 from api.settings import get_settings
 from maps.plan_map import render_plan_map
 from scheduler.calendar import BAKU, next_week_start, parse_week_start
@@ -211,30 +212,8 @@ def reoptimize(
     _run(None, time_limit_s, out_dir, reoptimize=plan_id, granularity=granularity)
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-) -> None:
-    """Serve the API (plans, maps, public stops) with uvicorn."""
-    import uvicorn
-
-    from api.app import create_app
-
-    settings = get_settings()
-    use_case(lambda: reference_data(settings.data_dir))
-    engine = use_case(lambda: connect(settings.database_url))
-    try:
-        # On PostgreSQL several processes share the database: migrations are the one-shot `sefer db upgrade`.
-        # The embedded SQLite default keeps migrating at start-up, so the one-command demo needs nothing else.
-        if engine.dialect.name != "sqlite" and not schema_current(engine):
-            raise fail("the database schema is older than this version of sefer; run `sefer db upgrade` first")
-    finally:
-        engine.dispose()
-    uvicorn.run(create_app(), host=host, port=port)
-
-
 register(app)
+register_processes(app)
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")

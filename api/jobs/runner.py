@@ -24,11 +24,8 @@ process, which is started with ``spawn``) with one that crashes or sleeps.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing as mp
-import os
-import signal
 import threading
 import time
 from collections import deque
@@ -39,6 +36,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.jobs.processes import exit_text, kill_group
 from api.jobs.worker import Work, WorkOrder, run_job, worker_main
 from data.jobs import JobStatus, StoredJob, create_job, fail_unfinished, finish_job, get_job, start_job
 
@@ -46,35 +44,6 @@ log = logging.getLogger(__name__)
 
 RESTART_MESSAGE = "interrupted by a server restart"
 SHUTDOWN_MESSAGE = "interrupted by a server shutdown"
-KILL_WAIT_S = 5.0
-"""How long a worker has to die after SIGTERM before SIGKILL."""
-
-
-def _exit_text(code: int | None) -> str:
-    if code is not None and code < 0:
-        try:
-            return f"was killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"was killed by signal {-code}"
-    return f"exited with code {code}"
-
-
-def _kill(process: BaseProcess) -> None:
-    """SIGTERM the worker's process group, SIGKILL what is left after ``KILL_WAIT_S``; reap it."""
-    for sig, wait_s in ((signal.SIGTERM, KILL_WAIT_S), (signal.SIGKILL, None)):
-        if process.pid is not None and hasattr(os, "killpg"):
-            # Not (yet) a group leader, or already gone: the signal to the process below reaches it.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, sig)
-        if process.is_alive():
-            if sig is signal.SIGTERM:
-                process.terminate()
-            else:
-                process.kill()
-        process.join(wait_s)
-        if not process.is_alive():
-            break
-    process.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +111,7 @@ class JobRunner:
             self._running.clear()
             self._queue.clear()
         for _, job in running:
-            _kill(job.process)
+            kill_group(job.process)
         with self.sessions.begin() as session:
             for job_id in [*(j for j, _ in running), *queued]:
                 finish_job(session, job_id=job_id, status=JobStatus.FAILED, message=SHUTDOWN_MESSAGE)
@@ -172,7 +141,7 @@ class JobRunner:
                     self._queue.remove(job_id)
                 running = self._running.pop(job_id, None)
             if running is not None:
-                _kill(running.process)
+                kill_group(running.process)
         return self.get(job_id)
 
     def running_pids(self) -> dict[int, int | None]:
@@ -200,7 +169,7 @@ class JobRunner:
             for job_id, job in list(self._running.items()):
                 if not job.process.is_alive():
                     job.process.join()
-                    ended.append((job_id, f"the worker process {_exit_text(job.process.exitcode)} before finishing"))
+                    ended.append((job_id, f"the worker process {exit_text(job.process.exitcode)} before finishing"))
                     job.process.close()
                 elif now > job.deadline:
                     overdue.append(job.process)
@@ -209,7 +178,7 @@ class JobRunner:
                     continue
                 del self._running[job_id]
         for process in overdue:
-            _kill(process)
+            kill_group(process)
         for job_id, message in ended:
             with self.sessions.begin() as session:
                 # A worker that finished on its own has already recorded its result; this changes nothing then.

@@ -65,9 +65,10 @@ class _Reporter:
     """A worker's progress: a clock-based estimate (the solver reports only between its phases), raised by what
     the solver reports, never lowered, written to the job's row every ``REPORT_EVERY_S``."""
 
-    def __init__(self, sessions: sessionmaker[Session], job_id: int, expected_s: float) -> None:
+    def __init__(self, sessions: sessionmaker[Session], job_id: int, attempt: int, expected_s: float) -> None:
         self._sessions = sessions
         self._job_id = job_id
+        self._attempt = attempt
         self._expected_s = expected_s
         self._started = time.monotonic()
         self._progress = 0.0
@@ -99,7 +100,9 @@ class _Reporter:
                 progress, objective = self._progress, self._objective
             try:
                 with self._sessions.begin() as session:
-                    report_progress(session, job_id=self._job_id, progress=progress, best_objective=objective)
+                    report_progress(
+                        session, job_id=self._job_id, progress=progress, best_objective=objective, attempt=self._attempt
+                    )
             except Exception:  # a missed report is not worth failing the solve for
                 log.warning("job %s: could not record progress", self._job_id, exc_info=True)
 
@@ -119,7 +122,7 @@ def run_job(order: WorkOrder) -> None:
         return
     sessions = store.sessions
     time_limit_s = float(order.params["time_limit_s"])
-    reporter = _Reporter(sessions, order.job_id, time_limit_s + STARTUP_ALLOWANCE_S)
+    reporter = _Reporter(sessions, order.job_id, order.attempt, time_limit_s + STARTUP_ALLOWANCE_S)
     reporter.start()
 
     def succeed(session: Session, plan_id: int) -> None:

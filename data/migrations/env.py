@@ -14,6 +14,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
 from data.models import Base
+from data.queue_schema import is_queue_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,10 +27,16 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or os.environ.get("SEFER_DATABASE_URL", "sqlite:///sefer.db")
 
 
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate compares the project's tables only: the job queue's are procrastinate's (0009)."""
+    return not is_queue_object(name)
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=_include_name,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things in place
         compare_type=True,
     )

@@ -15,8 +15,9 @@ MONDAY = date(2026, 11, 16)
 
 
 def app_on(database_url: str, today: date | None = None) -> FastAPI:
-    """A fresh app on ``database_url``; its lifespan migrates and syncs when a ``TestClient`` opens it."""
-    app = create_app(Settings(database_url=database_url, map_tiles=None))
+    """A fresh app on ``database_url``; its lifespan migrates and syncs when a ``TestClient`` opens it, and runs
+    its jobs in its own local runner (``tests/api/test_job_queue.py`` tests the PostgreSQL queue)."""
+    app = create_app(Settings(database_url=database_url, map_tiles=None, job_queue="local", migrate_on_start=True))
     if today is not None:
         app.dependency_overrides[get_today] = lambda: today
     return app

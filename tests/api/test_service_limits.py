@@ -57,7 +57,7 @@ def test_a_body_under_the_limit_still_works(client: TestClient) -> None:
 
 
 def test_the_limit_is_a_setting(database_url: str) -> None:
-    app = create_app(Settings(database_url=database_url, map_tiles=None, max_body_bytes=100))
+    app = create_app(Settings(database_url=database_url, map_tiles=None, max_body_bytes=100, migrate_on_start=True))
     with TestClient(app) as small:
         response = small.post("/requests", json=_request(), headers={"Authorization": "Bearer sfr_x"})
     assert response.status_code == 413
@@ -139,7 +139,9 @@ def test_pages_keep_their_own_policy(anonymous: TestClient) -> None:
 def test_cors_is_off_unless_origins_are_configured(database_url: str, anonymous: TestClient) -> None:
     asked = {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"}
     assert "access-control-allow-origin" not in anonymous.options("/places", headers=asked).headers
-    app = create_app(Settings(database_url=database_url, map_tiles=None, cors_origins=["https://map.example"]))
+    app = create_app(
+        Settings(database_url=database_url, map_tiles=None, cors_origins=["https://map.example"], migrate_on_start=True)
+    )
     with TestClient(app) as allowed:
         ok = allowed.options("/places", headers={**asked, "Origin": "https://map.example"})
         other = allowed.options("/places", headers=asked)
