@@ -231,6 +231,14 @@ def fail_dropped_by_queue(session: Session, *, message: str) -> list[int]:
     return ids
 
 
+def live_queue_workers(session: Session, *, within_s: float) -> int:
+    """Queue workers (procrastinate's ``procrastinate_workers``) whose last heartbeat is at most ``within_s`` old."""
+    query = text(
+        "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > NOW() - make_interval(secs => :within)"
+    )
+    return int(session.execute(query, {"within": within_s}).scalar_one())
+
+
 def list_jobs(session: Session, *, status: JobStatus | None = None, limit: int = 100) -> list[StoredJob]:
     """The newest ``limit`` jobs, of one status when given, newest first."""
     query = select(JobRow).order_by(JobRow.id.desc()).limit(limit)

@@ -75,6 +75,11 @@ def list_jobs(session: Session, *, status: JobStatus | None = None, limit: int =
     return store.list_jobs(session, status=status, limit=limit)
 
 
+def live_solver_workers(session: Session, *, within_s: float) -> int:
+    """How many queue workers gave a sign of life in the last ``within_s`` (PostgreSQL queue only)."""
+    return store.live_queue_workers(session, within_s=within_s)
+
+
 def cancel_job(queue: JobQueue, *, job_id: int) -> StoredJob:
     """Cancel a queued or running job (its worker is stopped; no plan is stored); a finished job is a conflict."""
     job = queue.cancel(job_id)

@@ -39,7 +39,14 @@ def test_livez_answers_without_a_database(anonymous: TestClient, unreachable: se
 def test_readyz_is_ok_on_a_migrated_database(anonymous: TestClient) -> None:
     response = anonymous.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "schema": "ok", "detail": None}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "schema": "ok",
+        "queue": "local",
+        "solver_workers": None,
+        "detail": None,
+    }
 
 
 def test_readyz_names_the_database_when_it_does_not_answer(

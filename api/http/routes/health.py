@@ -7,8 +7,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.errors import Unavailable
-from api.http.deps import SessionDep
+from api.http.deps import SessionDep, SettingsDep
 from api.http.schemas.common import Health, Live, Ready
+from api.jobs.queue import STALLED_AFTER_S
+from api.services.jobs import live_solver_workers
 from api.services.store import check_database, check_schema
 
 router = APIRouter(tags=["health"])
@@ -35,9 +37,9 @@ async def read_livez() -> Live:
     response_model=Ready,
     responses={503: {"description": "The database or its schema is not ready", "model": Ready}},
 )
-def read_readyz(session: SessionDep) -> Ready | JSONResponse:
+def read_readyz(session: SessionDep, settings: SettingsDep) -> Ready | JSONResponse:
     """``ok`` when the database answers and its schema is at the newest migration; otherwise 503 naming the failed
-    check (``database`` or ``schema``)."""
+    check (``database`` or ``schema``). With the PostgreSQL job queue it also counts the live solver workers."""
     try:
         check_database(session)
     except Unavailable as exc:
@@ -46,7 +48,10 @@ def read_readyz(session: SessionDep) -> Ready | JSONResponse:
         check_schema(session)
     except Unavailable as exc:
         return _not_ready(Ready(status="unavailable", database="ok", schema="behind", detail=exc.message))
-    return Ready(status="ok", database="ok", schema="ok")
+    if settings.resolved_job_queue == "local":
+        return Ready(status="ok", database="ok", schema="ok", queue="local")
+    workers = live_solver_workers(session, within_s=STALLED_AFTER_S)
+    return Ready(status="ok", database="ok", schema="ok", queue="postgresql", solver_workers=workers)
 
 
 def _not_ready(body: Ready) -> JSONResponse:

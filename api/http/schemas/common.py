@@ -22,6 +22,11 @@ class Ready(BaseModel):
     """``ok`` or ``unavailable``."""
     schema_: str = Field(alias="schema", serialization_alias="schema")
     """``ok``, ``behind`` (a migration is missing: run ``sefer db upgrade``) or ``unknown``."""
+    queue: str | None = None
+    """``local`` (solves run in this process's runner) or ``postgresql`` (the queue in the database)."""
+    solver_workers: int | None = None
+    """With the PostgreSQL queue: ``sefer worker`` processes with a recent heartbeat. Informational: a server with
+    none still accepts jobs, which wait ``queued`` until a worker starts."""
     detail: str | None = None
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
