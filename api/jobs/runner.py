@@ -1,4 +1,6 @@
-"""Background solves: a job per request, run in its own worker process, never in the web process.
+"""Background solves on the embedded default (SQLite, one server process): a job per request, run in its own
+worker process, never in the web process. On PostgreSQL the queue in the database does this instead
+(``api.jobs.queue``), so that several API processes and workers can share the database.
 
 ``JobRunner`` lives in the web process (started and stopped by the app's lifespan). ``submit`` stores a ``queued``
 job; a dispatcher thread starts at most ``max_running`` worker processes at once (one by default: the solver
@@ -14,7 +16,7 @@ What can go wrong, and what the job then says:
 - ``cancel``: a queued job never starts; a running one's processes are killed; ``cancelled``;
 - the server stops: running jobs are killed and ``failed``; a server that died leaves them ``queued``/``running``,
   so start-up marks those ``failed`` ("interrupted by a server restart"), and its orphaned workers stop themselves.
-  One API process per database, then.
+  One API process per database, then: which is why the runner serves SQLite only by default.
 
 The worker's side is ``api.jobs.worker``.
 
