@@ -8,12 +8,19 @@ import os
 import signal
 from multiprocessing.process import BaseProcess
 
+from api.jobs.worker import DATABASE_LOST_EXIT
+
 KILL_WAIT_S = 5.0
 """How long a solve process has to die after SIGTERM before SIGKILL."""
 
 
+DATABASE_LOST_TEXT = "lost its database connection"
+
+
 def exit_text(code: int | None) -> str:
     """How a process ended, in words: ``was killed by SIGKILL``, ``exited with code 3``."""
+    if code == DATABASE_LOST_EXIT:
+        return DATABASE_LOST_TEXT
     if code is not None and code < 0:
         try:
             return f"was killed by {signal.Signals(-code).name}"

@@ -39,7 +39,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.jobs.processes import KILL_WAIT_S, exit_text, kill_group
-from api.jobs.worker import Work, WorkOrder, run_job, worker_main
+from api.jobs.worker import DATABASE_LOST_EXIT, Work, WorkOrder, run_job, worker_main
 from data.jobs import (
     JobStatus,
     StoredJob,
@@ -57,7 +57,7 @@ T = TypeVar("T")
 QUEUE = "solves"
 TASK = "sefer.solve"
 MAX_ATTEMPTS = 3
-"""Claims of one job (a first run and two after lost workers) before it fails."""
+"""Claims of one job (a first run, then after lost workers or lost database connections) before it fails."""
 GRACE_S = 120.0
 """An attempt may run ``time_limit_s + GRACE_S`` (start-up, problem building, storing) before it is killed."""
 WATCH_S = 0.5
@@ -67,7 +67,7 @@ STALLED_AFTER_S = 20.0
 """A worker without a heartbeat for this long is lost: its tasks go back to the queue."""
 STALL_CHECK_S = 10.0
 RETRY_WRITE_S = 2.0
-LOST_MESSAGE = "the solver worker was lost {n} times; giving up"
+LOST_MESSAGE = "the solve was interrupted {n} times (a lost worker or database connection); giving up"
 DROPPED_MESSAGE = "the job queue ended its task before the job finished (a database outage, say); try again"
 DB_PATIENCE_S = 300.0
 """How long a task keeps trying to record an outcome while the database does not answer."""
@@ -107,18 +107,29 @@ def solve(context: JobContext, job_id: int) -> str:
 
 
 def run_attempt(state: WorkerState, job_id: int, *, aborted: Callable[[], bool] = lambda: False) -> str:
-    """Claim the job and run one attempt in a solve process; what happened, in a word (for the queue's log)."""
+    """Claim the job and run it in a solve process, again (a new claim, a new attempt) when the process lost its
+    database connection, up to ``MAX_ATTEMPTS`` claims in all; what happened, in a word (for the queue's log)."""
 
     def claim() -> StoredJob | None:
         with state.sessions.begin() as session:
             return claim_job(session, job_id=job_id)
 
-    job = _patiently(claim, what=f"job {job_id}: claim")
-    if job is None:
-        return "not runnable"  # finished or cancelled before this task started
-    if job.attempt > MAX_ATTEMPTS:
-        _fail(state, job, LOST_MESSAGE.format(n=job.attempt - 1))
-        return "failed"
+    while True:
+        job = _patiently(claim, what=f"job {job_id}: claim")
+        if job is None:
+            return "not runnable"  # finished or cancelled before this task started
+        if job.attempt > MAX_ATTEMPTS:
+            _fail(state, job, LOST_MESSAGE.format(n=job.attempt - 1))
+            return "failed"
+        outcome = _supervise(state, job, aborted)
+        if outcome != "database lost":
+            return outcome
+        log.warning("job %s: attempt %s lost its database connection; trying again", job.id, job.attempt)
+        time.sleep(RETRY_WRITE_S)
+
+
+def _supervise(state: WorkerState, job: StoredJob, aborted: Callable[[], bool]) -> str:
+    """Run one attempt in a solve process and watch it until it ends, is cancelled or overruns."""
     order = WorkOrder(job.id, job.kind, job.params, state.database_url, state.data_dir, job.attempt)
     process = mp.get_context("spawn").Process(
         target=worker_main, args=(state.work, order), name=f"sefer-job-{job.id}", daemon=False
@@ -148,6 +159,8 @@ def run_attempt(state: WorkerState, job_id: int, *, aborted: Callable[[], bool] 
         return "cancelled"
     code = process.exitcode
     process.close()
+    if code == DATABASE_LOST_EXIT:
+        return "database lost"
     # A solve process that ended on its own has recorded its result; this changes nothing then.
     _fail(state, job, f"the solve process {exit_text(code)} before finishing")
     final = _current(state, job)

@@ -19,12 +19,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import SeferError
 from api.services.jobs import JobKind
 from api.services.solving import plan_and_store
-from api.services.store import open_store
+from api.services.store import DatabaseDown, open_store
 from data.db import DatabaseUnavailable, make_engine, make_session_factory
 from data.jobs import JobStatus, finish_job, report_progress
 from scheduler.calendar import WeekError
@@ -37,6 +38,9 @@ REPORT_EVERY_S = 0.5
 STARTUP_ALLOWANCE_S = 3.0
 """A worker's own start (imports, data, demand, problem) before the solver's clock starts; only for the progress
 estimate."""
+DATABASE_LOST_EXIT = 75
+"""A solve process's exit code when it lost its database connection (EX_TEMPFAIL): the attempt is worth running
+again, and nothing was recorded (the database could not take it)."""
 ORPHAN_CHECK_S = 1.0
 """How often a worker checks that the web process that started it is still there."""
 
@@ -115,11 +119,7 @@ class _Reporter:
 def run_job(order: WorkOrder) -> None:
     """The work of a worker process: plan the week (or re-optimise the plan) and store it, recording the result
     on the job's row. Expected failures become a ``failed`` job with a one-line message."""
-    try:
-        store = open_store(database_url=order.database_url, data_dir=order.data_dir, prepare=False)
-    except SeferError as exc:
-        _record_crash(order, f"{exc.message}; the stored plans are unchanged")
-        return
+    store = open_store(database_url=order.database_url, data_dir=order.data_dir, prepare=False)
     sessions = store.sessions
     time_limit_s = float(order.params["time_limit_s"])
     reporter = _Reporter(sessions, order.job_id, order.attempt, time_limit_s + STARTUP_ALLOWANCE_S)
@@ -189,9 +189,13 @@ def worker_main(work: Work, order: WorkOrder) -> None:
     threading.Thread(target=_orphan_watch, args=(os.getppid(),), name="orphan-watch", daemon=True).start()
     try:
         work(order)
+    except (DBAPIError, DatabaseDown) as exc:
+        log.warning("job %s: the database connection failed (%s)", order.job_id, type(exc).__name__)
+        raise SystemExit(DATABASE_LOST_EXIT) from None
     except Exception as exc:
         log.exception("job %s failed", order.job_id)
-        _record_crash(order, f"the worker failed: {type(exc).__name__}: {exc}")
+        first_line = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        _record_crash(order, f"the worker failed: {type(exc).__name__}: {first_line}")
         raise SystemExit(1) from None
 
 

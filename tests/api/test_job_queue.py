@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.jobs.queue import LOST_MESSAGE, MAX_ATTEMPTS, QueuedJobs, WorkerState, run_attempt
@@ -49,6 +50,13 @@ def succeeding_work(order: WorkOrder) -> None:
             )
     finally:
         store.close()
+
+
+def flaky_database_work(order: WorkOrder) -> None:
+    """Loses its database connection on the first attempt (as when PostgreSQL terminates it), then succeeds."""
+    if order.attempt == 1:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+    succeeding_work(order)
 
 
 @pytest.fixture
@@ -130,6 +138,16 @@ def test_an_attempt_runs_its_work_and_keeps_what_it_recorded(store: Store) -> No
     with store.sessions() as session:
         after = get_job(session, job_id=job.id)
     assert after is not None and (after.status, after.attempt, after.message) == (JobStatus.SUCCEEDED, 1, "done")
+
+
+@pytest.mark.slow
+def test_an_attempt_that_lost_its_database_connection_runs_again(store: Store) -> None:
+    """A dropped connection is not the planner's problem: the job is claimed again (a new attempt) and runs."""
+    job = _queue(store).submit(kind=JobKind.PLAN, params=PARAMS)
+    assert run_attempt(_state(store, flaky_database_work), job.id) == "succeeded"
+    with store.sessions() as session:
+        after = get_job(session, job_id=job.id)
+    assert after is not None and (after.status, after.attempt) == (JobStatus.SUCCEEDED, 2)
 
 
 @pytest.mark.slow
