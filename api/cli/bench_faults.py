@@ -7,7 +7,7 @@ would), starts ``sefer serve --workers 2`` and two ``sefer worker`` processes, a
   it was told about; every call is recorded with its start, end and answer;
 - a seeded schedule injects ``--kills`` faults, each one of: SIGKILL of a solver worker mid-solve (restarted a
   second later, as a supervisor would), SIGKILL of an API process (uvicorn starts another), every database
-  connection terminated (``pg_terminate_backend``), and a database outage of ``OUTAGE_S`` (connections refused,
+  connection terminated (``pg_terminate_backend``), and a database outage of ``--outage-s`` (connections refused,
   then allowed again). Restarting the PostgreSQL server itself is left out: it would stop every other database of
   the machine.
 
@@ -47,7 +47,6 @@ from api.cli.support import fail, machine_line
 from scheduler.calendar import BAKU, next_week_start
 
 FAULTS = ("kill-worker", "kill-api", "terminate-connections", "db-outage")
-OUTAGE_S = 5.0
 FINAL = {"succeeded", "failed", "cancelled"}
 SEFER = [sys.executable, "-c", "from api.cli.main import main; main()"]
 
@@ -165,6 +164,7 @@ def faults(
     deadline: Annotated[
         float, typer.Option("--deadline", min=30.0, help="Seconds to wait for the jobs to end.")
     ] = 300.0,
+    outage: Annotated[float, typer.Option("--outage-s", min=1.0, max=600.0, help="A database outage's length.")] = 5,
 ) -> None:
     """Faults injected into a running service on PostgreSQL; the history of jobs, plans and requests checked."""
     url = database_url or os.environ.get("SEFER_DATABASE_URL", "")
@@ -184,7 +184,9 @@ def faults(
             history = History()
             try:
                 _wait_ready(base)
-                _run(base, token, service, engine, history, rng, jobs=jobs, kills=kills, duration=duration)
+                _run(
+                    base, token, service, engine, history, rng, jobs=jobs, kills=kills, duration=duration, outage=outage
+                )
                 _settle(base, token, history, deadline)
             finally:
                 service.stop()
@@ -250,6 +252,7 @@ def _run(
     jobs: int,
     kills: int,
     duration: float,
+    outage: float,
 ) -> None:
     """The client's calls and the faults, at seeded moments within ``duration`` seconds."""
     week = next_week_start(datetime.now(BAKU).date()).isoformat()
@@ -279,11 +282,11 @@ def _run(
                 outcome, _ = _call(base, token, "DELETE", f"/jobs/{victim}")
                 history.record(Call("cancel", victim, t0, time.monotonic(), outcome))
             continue
-        history.faults.append((time.monotonic() - started, what, _inject(what, service, engine, rng)))
+        history.faults.append((time.monotonic() - started, what, _inject(what, service, engine, rng, outage)))
     poller.join()
 
 
-def _inject(what: str, service: Service, engine: Engine, rng: random.Random) -> str:
+def _inject(what: str, service: Service, engine: Engine, rng: random.Random, outage: float) -> str:
     if what == "kill-worker":
         return service.kill_worker(rng)
     if what == "kill-api":
@@ -301,10 +304,10 @@ def _inject(what: str, service: Service, engine: Engine, rng: random.Random) -> 
             try:
                 connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
                 killed = connection.execute(terminate, {"db": database}).scalar()
-                time.sleep(OUTAGE_S)
+                time.sleep(outage)
             finally:
                 connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
-            return f"{OUTAGE_S:g} s outage, {killed} connections terminated"
+            return f"{outage:g} s outage, {killed} connections terminated"
     finally:
         admin.dispose()
 

@@ -78,6 +78,7 @@ class _Reporter:
         self._progress = 0.0
         self._objective: float | None = None
         self._lock = threading.Lock()
+        self._failing = False
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-progress", daemon=True)
 
@@ -107,8 +108,13 @@ class _Reporter:
                     report_progress(
                         session, job_id=self._job_id, progress=progress, best_objective=objective, attempt=self._attempt
                     )
-            except Exception:  # a missed report is not worth failing the solve for
-                log.warning("job %s: could not record progress", self._job_id, exc_info=True)
+            except Exception as exc:  # a missed report is not worth failing the solve for
+                # One line per outage, not one traceback every half second.
+                if not self._failing:
+                    log.warning("job %s: could not record progress (%s)", self._job_id, type(exc).__name__)
+                self._failing = True
+            else:
+                self._failing = False
 
     def stop(self) -> None:
         self._done.set()
