@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scheduler.granularity import DEFAULT_GRANULARITY, Granularity
@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     """Origins (``https://host``) whose pages may call the API from a browser; empty (the default): CORS is off."""
     db_retry_after_s: int = 5
     """What a 503 for a database that does not answer (or a full pool) asks the client to wait, in seconds."""
+    public_max_age_s: int = Field(default=60, ge=0)
+    """How long browsers and proxies may reuse a public answer (the citizens' page and feeds) without asking;
+    after that they ask with ``If-None-Match`` and mostly get a bodiless 304."""
 
     @field_validator("map_tiles", mode="before")
     @classmethod
