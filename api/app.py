@@ -19,6 +19,7 @@ from api.errors import SeferError, capped_error
 from api.http.audit import add_audit_log
 from api.http.guards import RequestGuard
 from api.http.headers import SecurityHeaders
+from api.http.metrics import RequestMetrics, metrics_router
 from api.http.routes import (
     audit,
     centres,
@@ -137,9 +138,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(RequestGuard, max_body_bytes=resolved.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestMetrics)  # outermost: times every answer, the guards' and the headers' work included
     # Every endpoint but /health, /, /static, /public/* and the docs needs a bearer token (api/auth.py).
     app.include_router(docs.router)
     app.include_router(health.router)
+    app.include_router(metrics_router(public=resolved.metrics_public))
     app.include_router(places.router)
     app.include_router(plans.router)
     app.include_router(jobs.router)

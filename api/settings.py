@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     public_max_age_s: int = Field(default=60, ge=0)
     """How long browsers and proxies may reuse a public answer (the citizens' page and feeds) without asking;
     after that they ask with ``If-None-Match`` and mostly get a bodiless 304."""
+    metrics_public: bool = False
+    """Whether ``GET /metrics`` answers anyone (a port only the monitoring network reaches); by default it needs
+    an admin's bearer token."""
 
     @field_validator("map_tiles", mode="before")
     @classmethod
