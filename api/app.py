@@ -35,6 +35,7 @@ from api.http.routes import (
     services,
 )
 from api.jobs.runner import JobRunner
+from api.logs import configure_logging
 from api.services.store import open_store
 from api.settings import Settings, get_settings
 from api.web import counter, desk, reference_pages, signin, solves, users, versions
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(resolved.log_format)
         store = open_store(database_url=resolved.database_url, data_dir=resolved.data_dir)
         try:
             app.state.settings = resolved

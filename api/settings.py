@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.logs import LogFormat
 from scheduler.granularity import DEFAULT_GRANULARITY, Granularity
 
 
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     public_max_age_s: int = Field(default=60, ge=0)
     """How long browsers and proxies may reuse a public answer (the citizens' page and feeds) without asking;
     after that they ask with ``If-None-Match`` and mostly get a bodiless 304."""
+    log_format: LogFormat = "text"
+    """``json``: one JSON object per log line (time, level, logger, message, request id), for a log shipper;
+    ``text``: the plain lines people read."""
     metrics_public: bool = False
     """Whether ``GET /metrics`` answers anyone (a port only the monitoring network reaches); by default it needs
     an admin's bearer token."""
