@@ -1,5 +1,5 @@
 """HTTP caching of the public answers: a strong ``ETag`` made from what an answer depends on, never from its body,
-so a client's copy is confirmed (``304 Not Modified``) after two small reads and no rendering."""
+so a client's copy is confirmed (``304 Not Modified``) after one small read and no rendering."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from data.fleet import list_vehicles
 from data.places import list_places
-from data.plans import plan_state, public_plan_id, upcoming_stops
+from data.plans import public_plan_id, public_plan_version, upcoming_stops
 from scheduler.domain import Network
 from scheduler.plan import Stop
 
@@ -29,7 +29,7 @@ class PublicStops:
 @dataclass(frozen=True, slots=True)
 class PublicStamp:
     """What the public answers depend on in the database: which plan is public, at which version (publishing
-    raises it). Two cheap reads, so a client's cached copy can be confirmed without loading a stop."""
+    raises it). One small read, so a client's cached copy can be confirmed without loading a stop."""
 
     plan_id: int | None
     version: int | None
@@ -37,11 +37,8 @@ class PublicStamp:
 
 def public_stamp(session: Session) -> PublicStamp:
     """The public plan's id and version; both None while nothing is published."""
-    plan_id = public_plan_id(session)
-    state = None if plan_id is None else plan_state(session, plan_id=plan_id)
-    if plan_id is None or state is None:
-        return PublicStamp(None, None)
-    return PublicStamp(plan_id, state.version)
+    found = public_plan_version(session)
+    return PublicStamp(None, None) if found is None else PublicStamp(*found)
 
 
 def upcoming_public_stops(session: Session, *, network: Network, today: date) -> PublicStops:

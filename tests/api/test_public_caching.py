@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.http.deps import get_today
-from data.plans import publish_plan, save_plan
+from data.plans import bump_plan_version, public_plan_id, publish_plan, save_plan
 from scheduler.domain import Network
 from scheduler.plan import Plan
 from tests.factories import make_plan
@@ -71,6 +71,18 @@ def test_a_new_publication_changes_the_tag(app: FastAPI, anonymous: TestClient, 
     fresh = anonymous.get(url, headers={"If-None-Match": etag})
     assert fresh.status_code == 200
     assert fresh.headers["ETag"] != etag
+
+
+def test_a_new_version_of_the_public_plan_changes_the_tag(app: FastAPI, anonymous: TestClient) -> None:
+    """Publishing raises the plan's version; a tag made at the old version no longer matches."""
+    _published(app)
+    etag = anonymous.get("/public/stops").headers["ETag"]
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory.begin() as session:
+        plan_id = public_plan_id(session)
+        assert plan_id is not None
+        assert bump_plan_version(session, plan_id=plan_id, expected=1) == 2
+    assert anonymous.get("/public/stops", headers={"If-None-Match": etag}).status_code == 200
 
 
 def test_the_tag_changes_with_the_day(app: FastAPI, anonymous: TestClient) -> None:
