@@ -6,7 +6,9 @@ the public one when it has some, otherwise planning this week, or the coming one
 solve and publishing it), starts ``uvicorn api.app:create_app --factory --workers N`` on a free loopback port,
 waits for every process, then runs locust headless (``bench_load_locustfile.py``) for the given users, spawn rate
 and duration. Prints the machine line and, per endpoint, requests/s, p50/p95/p99 and failures. Exits 1 when any
-request failed. Traffic goes only to 127.0.0.1. Not a test: figures move with the machine and its other load.
+request failed. Traffic goes only to 127.0.0.1. Give it a database of its own: it may publish a plan there, and
+it refuses one with unfinished jobs (each API process fails them as it starts). Not a test: figures move with
+the machine and its other load.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from api.cli.support import fail, machine_line, use_case
+from api.services.metrics import job_figures
 from api.services.plans import publish, stored_plan
 from api.services.public import upcoming_public_stops
 from api.services.solving import plan_and_store
@@ -47,7 +50,10 @@ def load(
     duration_s: Annotated[int, typer.Option("--duration", min=1, max=3600, help="Seconds of load.")] = 30,
     database_url: Annotated[
         str | None,
-        typer.Option("--database-url", help="A PostgreSQL URL (default: SEFER_DATABASE_URL); SQLite is refused."),
+        typer.Option(
+            "--database-url",
+            help="A PostgreSQL database of the bench's own (it may publish a plan there); default SEFER_DATABASE_URL.",
+        ),
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=16, help="API processes (uvicorn workers).")] = 2,
     think_s: Annotated[
@@ -103,7 +109,14 @@ def _published_plan(url: str, time_limit_s: float) -> tuple[int, int, str]:
     try:
         today = datetime.now(BAKU).date()
         with store.sessions() as session:
+            jobs = job_figures(session, now=datetime.now(UTC))
             public = upcoming_public_stops(session, network=store.network, today=today)
+        unfinished = jobs.queued + jobs.by_state["running"]
+        if unfinished:
+            raise fail(
+                f"--database-url: the database has {unfinished} unfinished jobs, which the bench's API processes "
+                "would fail as they start; give the bench a database of its own"
+            )
         if public.plan_id is not None and public.stops:
             typer.echo(f"reusing published plan {public.plan_id}")
             plan_id, count = public.plan_id, len(public.stops)

@@ -3,10 +3,15 @@ refused with one ``error:`` line and exit code 2."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from api.cli.bench import bench_app
+from data.db import make_engine, migrate
+from data.models import JobRow
 
 runner = CliRunner()
 
@@ -18,6 +23,24 @@ def test_sqlite_is_refused_with_one_line() -> None:
     assert result.output.strip().splitlines() == [
         "error: --database-url: the load bench needs PostgreSQL (several API processes), got sqlite"
     ]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_database_with_unfinished_jobs_is_refused(database_url: str) -> None:
+    """Each API process fails the unfinished jobs it finds as it starts: the bench refuses such a database, exit 2,
+    before starting any server."""
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+        now = datetime.now(UTC)
+        with Session(engine) as session, session.begin():
+            session.add(JobRow(kind="plan", params={}, status="running", progress=0.5, message="", created_at=now,
+                               updated_at=now))  # fmt: skip
+    finally:
+        engine.dispose()
+    result = runner.invoke(bench_app, ["load", "--duration", "1", "--database-url", database_url])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1].startswith("error: --database-url: the database has 1 unfinished job")
 
 
 @pytest.mark.slow
