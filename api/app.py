@@ -19,6 +19,7 @@ from api.errors import SeferError, capped_error
 from api.http.audit import add_audit_log
 from api.http.guards import RequestGuard
 from api.http.headers import SecurityHeaders
+from api.http.metrics import RequestMetrics, metrics_router
 from api.http.routes import (
     audit,
     centres,
@@ -35,6 +36,7 @@ from api.http.routes import (
 )
 from api.jobs.queue import QueuedJobs
 from api.jobs.runner import JobRunner
+from api.logs import configure_logging
 from api.services.store import open_store, schema_current
 from api.settings import Settings, get_settings
 from api.web import counter, desk, reference_pages, signin, solves, users, versions
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(resolved.log_format)
         store = open_store(
             database_url=resolved.database_url,
             data_dir=resolved.data_dir,
@@ -154,9 +157,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(RequestGuard, max_body_bytes=resolved.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestMetrics)  # outermost: times every answer, the guards' and the headers' work included
     # Every endpoint but /health, /, /static, /public/* and the docs needs a bearer token (api/auth.py).
     app.include_router(docs.router)
     app.include_router(health.router)
+    app.include_router(metrics_router(public=resolved.metrics_public))
     app.include_router(places.router)
     app.include_router(plans.router)
     app.include_router(jobs.router)

@@ -6,9 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.logs import LogFormat
 from scheduler.granularity import DEFAULT_GRANULARITY, Granularity
 
 
@@ -33,6 +34,15 @@ class Settings(BaseSettings):
     """Origins (``https://host``) whose pages may call the API from a browser; empty (the default): CORS is off."""
     db_retry_after_s: int = 5
     """What a 503 for a database that does not answer (or a full pool) asks the client to wait, in seconds."""
+    public_max_age_s: int = Field(default=60, ge=0)
+    """How long browsers and proxies may reuse a public answer (the citizens' page and feeds) without asking;
+    after that they ask with ``If-None-Match`` and mostly get a bodiless 304."""
+    log_format: LogFormat = "text"
+    """``json``: one JSON object per log line (time, level, logger, message, request id), for a log shipper;
+    ``text``: the plain lines people read."""
+    metrics_public: bool = False
+    """Whether ``GET /metrics`` answers anyone (a port only the monitoring network reaches); by default it needs
+    an admin's bearer token."""
 
     job_queue: Literal["local", "procrastinate"] | None = None
     """Where background solves run: ``local`` (a runner inside the one API process: the SQLite default) or

@@ -282,6 +282,18 @@ def public_plan_id(session: Session) -> int | None:
     )
 
 
+def public_plan_version(session: Session) -> tuple[int, int] | None:
+    """The public plan's id and version in one small read (what the public answers' ETag is made of); None while
+    nothing is published."""
+    row = session.execute(
+        select(PlanRow.id, PlanRow.version)
+        .where(PlanRow.published_at.is_not(None), PlanRow.superseded_at.is_(None))
+        .order_by(PlanRow.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
 def published_plan_of_week(session: Session, *, week_start: date) -> int | None:
     """The week's one published plan (not superseded), if any."""
     return session.scalar(

@@ -16,6 +16,7 @@ import typer
 
 from api.cli.bench_desk import desk
 from api.cli.bench_faults import faults
+from api.cli.bench_load import load
 from api.cli.bench_week import week
 from api.cli.support import fail, machine_line
 from routing.benchmarks.run import BenchError, BenchRecord, BenchReport, Kind, run_bench
@@ -120,3 +121,4 @@ def pvrp(
 bench_app.command("week")(week)
 bench_app.command("desk")(desk)
 bench_app.command("faults")(faults)
+bench_app.command("load")(load)

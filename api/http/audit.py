@@ -1,7 +1,8 @@
 """Every change asked of the app is written to the audit log: who (the principal the role check admitted, if any),
 what (the method and the route), which objects (the route's path parameters), the outcome (the status answered)
 and the request id, which every answer also carries in ``X-Request-ID`` (a caller's own id is kept when it is a
-plain token). Reads are not logged; nothing of a body is (a sign-in's password never reaches the log)."""
+plain token), as does every log line written for the request (``api.logs``). Reads are not logged; nothing of a
+body is (a sign-in's password never reaches the log)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.logs import bind_request_id
 from api.services.audit import AuditEntry, record
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -30,6 +32,9 @@ def add_audit_log(app: FastAPI) -> None:
         given = request.headers.get("x-request-id", "")
         request_id = given if _PLAIN_ID.fullmatch(given) else uuid.uuid4().hex
         request.state.request_id = request_id
+        # Every line logged for this request carries its id; uvicorn runs each request in its own task (a copy
+        # of the context), so the binding ends with the request and reaches the access log written as it ends.
+        bind_request_id(request_id)
         response = await call_next(request)
         response.headers["X-Request-ID"] = request_id
         sessions = getattr(request.app.state, "session_factory", None)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from data.fleet import list_vehicles
 from data.places import list_places
-from data.plans import public_plan_id, upcoming_stops
+from data.plans import public_plan_id, public_plan_version, upcoming_stops
 from scheduler.domain import Network
 from scheduler.plan import Stop
 
@@ -26,9 +26,29 @@ class PublicStops:
     """Vehicle id → ``bus`` or ``train``."""
 
 
+@dataclass(frozen=True, slots=True)
+class PublicStamp:
+    """What the public answers depend on in the database: which plan is public, at which version (publishing
+    raises it). One small read, so a client's cached copy can be confirmed without loading a stop."""
+
+    plan_id: int | None
+    version: int | None
+
+
+def public_stamp(session: Session) -> PublicStamp:
+    """The public plan's id and version; both None while nothing is published."""
+    found = public_plan_version(session)
+    return PublicStamp(None, None) if found is None else PublicStamp(*found)
+
+
 def upcoming_public_stops(session: Session, *, network: Network, today: date) -> PublicStops:
     """The published plan's stops on ``today`` or later, by date, arrival and vehicle."""
-    plan_id = public_plan_id(session)
+    return stops_of_public_plan(session, network=network, today=today, plan_id=public_plan_id(session))
+
+
+def stops_of_public_plan(session: Session, *, network: Network, today: date, plan_id: int | None) -> PublicStops:
+    """Plan ``plan_id``'s stops on ``today`` or later (the plan a ``PublicStamp`` named, so an answer and its
+    ETag describe the same plan even when a publication lands between the two reads)."""
     if plan_id is None:
         return PublicStops(None, network)
     stops = upcoming_stops(session, plan_id=plan_id, from_date=today)
