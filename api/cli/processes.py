@@ -13,6 +13,7 @@ import typer
 
 from api.cli.support import fail, use_case
 from api.jobs.queue import WorkerState, run_worker_async
+from api.logs import configure_logging
 from api.services.store import connect, open_store, reference_data, schema_current
 from api.settings import Settings, get_settings
 
@@ -58,6 +59,7 @@ def worker(
 ) -> None:
     """Run queued solves (PostgreSQL): as many workers, on as many machines, as reach the database."""
     settings = get_settings()
+    configure_logging(settings.log_format)
     if settings.resolved_job_queue != "procrastinate":
         raise fail("sefer worker runs the PostgreSQL job queue; on SQLite `sefer serve` runs the solves itself")
     _check_database(settings)

@@ -40,6 +40,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.jobs.processes import KILL_WAIT_S, exit_text, kill_group
 from api.jobs.worker import DATABASE_LOST_EXIT, Work, WorkOrder, run_job, worker_main
+from api.logs import current_request_id, request_id_bound
+from api.metrics import observe_solve
 from data.jobs import (
     JobStatus,
     StoredJob,
@@ -93,20 +95,23 @@ blueprint = procrastinate.Blueprint()
 
 
 @blueprint.task(name=TASK, queue=QUEUE, pass_context=True)
-def solve(context: JobContext, job_id: int) -> str:
-    """The queue's task: one attempt at job ``job_id``."""
+def solve(context: JobContext, job_id: int, request_id: str | None = None) -> str:
+    """The queue's task: job ``job_id``, logged under the id of the request that queued it."""
     state: WorkerState = context.additional_context["sefer"]
 
     def aborted() -> bool:
         return context.should_abort()
 
-    outcome = run_attempt(state, job_id, aborted=aborted)
+    with request_id_bound(request_id):
+        outcome = run_attempt(state, job_id, aborted=aborted, request_id=request_id)
     if outcome == "cancelled":
         raise JobAborted(f"job {job_id} cancelled")
     return outcome
 
 
-def run_attempt(state: WorkerState, job_id: int, *, aborted: Callable[[], bool] = lambda: False) -> str:
+def run_attempt(
+    state: WorkerState, job_id: int, *, aborted: Callable[[], bool] = lambda: False, request_id: str | None = None
+) -> str:
     """Claim the job and run it in a solve process, again (a new claim, a new attempt) when the process lost its
     database connection, up to ``MAX_ATTEMPTS`` claims in all; what happened, in a word (for the queue's log)."""
 
@@ -121,16 +126,18 @@ def run_attempt(state: WorkerState, job_id: int, *, aborted: Callable[[], bool] 
         if job.attempt > MAX_ATTEMPTS:
             _fail(state, job, LOST_MESSAGE.format(n=job.attempt - 1))
             return "failed"
-        outcome = _supervise(state, job, aborted)
+        started = time.monotonic()
+        outcome = _supervise(state, job, aborted, request_id)
+        observe_solve(kind=job.kind, outcome=outcome, seconds=time.monotonic() - started)
         if outcome != "database lost":
             return outcome
         log.warning("job %s: attempt %s lost its database connection; trying again", job.id, job.attempt)
         time.sleep(RETRY_WRITE_S)
 
 
-def _supervise(state: WorkerState, job: StoredJob, aborted: Callable[[], bool]) -> str:
+def _supervise(state: WorkerState, job: StoredJob, aborted: Callable[[], bool], request_id: str | None) -> str:
     """Run one attempt in a solve process and watch it until it ends, is cancelled or overruns."""
-    order = WorkOrder(job.id, job.kind, job.params, state.database_url, state.data_dir, job.attempt)
+    order = WorkOrder(job.id, job.kind, job.params, state.database_url, state.data_dir, job.attempt, request_id)
     process = mp.get_context("spawn").Process(
         target=worker_main, args=(state.work, order), name=f"sefer-job-{job.id}", daemon=False
     )
@@ -233,7 +240,8 @@ class QueuedJobs:
         with self.sessions.begin() as session:
             job = create_job(session, kind=kind, params=params)
             task = self.app.tasks[TASK].configure(connection=_driver_connection(session))
-            queue_job_id = task.defer(job_id=job.id)
+            # The task carries the request id, so the worker's log lines of this job can be found by it.
+            queue_job_id = task.defer(job_id=job.id, request_id=current_request_id())
             set_queue_job(session, job_id=job.id, queue_job_id=queue_job_id)
         return self.get(job.id) or job
 

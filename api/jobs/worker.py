@@ -23,9 +23,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import SeferError
+from api.logs import configure_logging, request_id_bound
 from api.services.jobs import JobKind
 from api.services.solving import plan_and_store
 from api.services.store import DatabaseDown, open_store
+from api.settings import get_settings
 from data.db import DatabaseUnavailable, make_engine, make_session_factory
 from data.jobs import JobStatus, finish_job, report_progress
 from scheduler.calendar import WeekError
@@ -56,6 +58,8 @@ class WorkOrder:
     data_dir: Path | None
     attempt: int
     """The job's attempt when it was started: the fencing token its result must still carry."""
+    request_id: str | None = None
+    """The id of the request that queued the job: the solve process's log lines carry it."""
 
 
 Work = Callable[[WorkOrder], None]
@@ -192,9 +196,11 @@ def worker_main(work: Work, order: WorkOrder) -> None:
     ``work``; an unexpected error fails the job with its message."""
     if hasattr(os, "setpgrp"):
         os.setpgrp()
+    configure_logging(get_settings().log_format)
     threading.Thread(target=_orphan_watch, args=(os.getppid(),), name="orphan-watch", daemon=True).start()
     try:
-        work(order)
+        with request_id_bound(order.request_id):
+            work(order)
     except (DBAPIError, DatabaseDown) as exc:
         log.warning("job %s: the database connection failed (%s)", order.job_id, type(exc).__name__)
         raise SystemExit(DATABASE_LOST_EXIT) from None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.jobs.queue import LOST_MESSAGE, MAX_ATTEMPTS, QueuedJobs, WorkerState, run_attempt
 from api.jobs.worker import Work, WorkOrder
+from api.logs import request_id_bound
 from api.services.jobs import JobKind
 from api.services.store import Store, open_store
 from data.jobs import JobStatus, claim_job, fail_dropped_by_queue, finish_job, get_job, report_progress
@@ -93,7 +94,9 @@ def _task_status(sessions: sessionmaker[Session], queue_job_id: int | None) -> s
 
 
 def test_submit_stores_the_job_and_its_queue_task_together(store: Store) -> None:
-    job = _queue(store).submit(kind=JobKind.PLAN, params=PARAMS)
+    """One transaction stores both; the task carries the queuing request's id for the worker's log lines."""
+    with request_id_bound("req-0123"):
+        job = _queue(store).submit(kind=JobKind.PLAN, params=PARAMS)
     assert job.status is JobStatus.QUEUED
     assert job.queue_job_id is not None
     assert _task_status(store.sessions, job.queue_job_id) == "todo"
@@ -101,7 +104,7 @@ def test_submit_stores_the_job_and_its_queue_task_together(store: Store) -> None
         args = session.execute(
             text("SELECT task_name, queue_name, args FROM procrastinate_jobs WHERE id = :id"), {"id": job.queue_job_id}
         ).one()
-    assert tuple(args) == ("sefer.solve", "solves", {"job_id": job.id})
+    assert tuple(args) == ("sefer.solve", "solves", {"job_id": job.id, "request_id": "req-0123"})
 
 
 def test_a_failed_submit_leaves_neither_job_nor_task(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
