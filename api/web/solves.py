@@ -9,10 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.errors import Conflict, InvalidInput
-from api.http.deps import RunnerDep, SessionDep, TodayDep
+from api.http.deps import RunnerDep, SessionDep, SettingsDep, TodayDep
+from api.jobs.queue import STALLED_AFTER_S
 from api.services import jobs
 from api.services.desk import job_view
-from api.services.jobs import JobStatus
+from api.services.jobs import JobStatus, live_solver_workers
 from api.web.render import PlanPath, render, to_desk
 from api.web.session import CsrfField, DayField, LangDep, PlannerPage, csrf_ok
 from maps.i18n import format_day
@@ -52,12 +53,20 @@ def desk_start_job(
 
 
 @router.get("/desk/jobs/{job_id}")
-def desk_job(job_id: PlanPath, request: Request, session: SessionDep, lang: LangDep, user: PlannerPage) -> Response:
+def desk_job(
+    job_id: PlanPath, request: Request, session: SessionDep, settings: SettingsDep, lang: LangDep, user: PlannerPage
+) -> Response:
     """A solve's progress (the page reloads itself every two seconds while it runs), its best value so far, Cancel,
     and at the end the plan and how many stops changed against the plan it started from."""
     view = job_view(session, job_id=job_id)
     running = view.job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
-    return render(request, lang, "job.html", user=user, view=view, running=running,
+    # With the PostgreSQL queue a job waits for a `sefer worker`: say so when none is alive.
+    no_worker = (
+        view.job.status is JobStatus.QUEUED
+        and settings.resolved_job_queue == "procrastinate"
+        and live_solver_workers(session, within_s=STALLED_AFTER_S) == 0
+    )
+    return render(request, lang, "job.html", user=user, view=view, running=running, no_worker=no_worker,
                   week_label=format_day(lang, view.week_start))  # fmt: skip
 
 

@@ -8,20 +8,26 @@ Work functions are module-level: the attempt starts its solve process with ``spa
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.app import create_app
 from api.jobs.queue import LOST_MESSAGE, MAX_ATTEMPTS, QueuedJobs, WorkerState, run_attempt
 from api.jobs.worker import Work, WorkOrder
 from api.logs import request_id_bound
+from api.services import accounts
 from api.services.jobs import JobKind
+from api.services.principals import Role
 from api.services.store import Store, open_store
+from api.settings import Settings
 from data.jobs import JobStatus, claim_job, fail_dropped_by_queue, finish_job, get_job, report_progress
 from tests.conftest import POSTGRES_URL_ENV, _drop_schema
 
@@ -249,3 +255,25 @@ def test_queue_tables_are_not_the_models(store: Store) -> None:
             session.scalars(text("SELECT tablename FROM pg_tables WHERE tablename LIKE 'procrastinate%'")).all()
         )
     assert {"procrastinate_jobs", "procrastinate_workers", "procrastinate_events"} <= names
+
+
+def test_the_desk_says_when_no_solver_worker_would_run_a_queued_job(store: Store) -> None:
+    """On the PostgreSQL queue a job waits for a `sefer worker`: its page says so while none is alive, and stops
+    saying so once one sends heartbeats."""
+    app = create_app(Settings(database_url=_url(store), map_tiles=None, job_queue="procrastinate"))
+    with TestClient(app) as browser:
+        with app.state.session_factory() as session:
+            accounts.create_user(
+                session, network=app.state.network, role=Role.PLANNER, name="p", places=(), password="long password 1"
+            )
+        page = browser.get("/login?lang=en").text
+        token = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert token is not None
+        form = {"name": "p", "password": "long password 1", "csrf": token.group(1)}
+        assert browser.post("/login?lang=en", data=form, follow_redirects=False).status_code == 303
+        job = app.state.job_runner.submit(kind=JobKind.PLAN, params=PARAMS)
+        warning = "No solver worker (sefer worker) is running"
+        assert warning in browser.get(f"/desk/jobs/{job.id}?lang=en").text
+        with store.sessions.begin() as session:
+            session.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (NOW())"))
+        assert warning not in browser.get(f"/desk/jobs/{job.id}?lang=en").text
