@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from api.errors import SeferError, capped_error
+from api.errors import SeferError, TooManyRequests, capped_error
 from api.http.audit import add_audit_log
 from api.http.guards import RequestGuard
 from api.http.headers import SecurityHeaders
@@ -88,6 +88,8 @@ async def _sefer_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.http_status == 503:
         settings: Settings = request.app.state.settings
         headers = {"Retry-After": str(settings.db_retry_after_s)}
+    elif isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse(exc.body(), status_code=exc.http_status, headers=headers)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scheduler.granularity import DEFAULT_GRANULARITY, Granularity
@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     """Origins (``https://host``) whose pages may call the API from a browser; empty (the default): CORS is off."""
     db_retry_after_s: int = 5
     """What a 503 for a database that does not answer (or a full pool) asks the client to wait, in seconds."""
+    max_running_solves_per_principal: int = Field(default=1, ge=1)
+    max_queued_solves_per_principal: int = Field(default=3, ge=0)
+    """A principal may have this many solves running and this many more waiting; one more answers 429."""
 
     @field_validator("map_tiles", mode="before")
     @classmethod

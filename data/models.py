@@ -315,6 +315,7 @@ class JobRow(Base):
     """A background solve: queued, running, succeeded (with its plan), failed or cancelled."""
 
     __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_principal_id_status", "principal_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -327,6 +328,8 @@ class JobRow(Base):
     message: Mapped[str] = mapped_column(String(), default="")
     attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """The fencing token: raised every time the job starts; only the current attempt may store the plan."""
+    principal_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"), nullable=True)
+    """Who queued it (their solves are counted against their limits); None for a job the CLI started."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

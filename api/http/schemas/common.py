@@ -12,6 +12,14 @@ class Health(BaseModel):
     database: str
 
 
+class LimitReached(BaseModel):
+    """A 429: a per-principal limit is reached; ``Retry-After`` says when to try again."""
+
+    detail: str
+    limit: str = Field(description="The limit's setting, e.g. `max_queued_solves_per_principal`.")
+    allowed: int = Field(description="What the limit allows.")
+
+
 class Live(BaseModel):
     status: str
 
