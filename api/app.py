@@ -19,6 +19,7 @@ from api.errors import SeferError, TooManyRequests, capped_error
 from api.http.audit import add_audit_log
 from api.http.guards import RequestGuard
 from api.http.headers import SecurityHeaders
+from api.http.openapi import document_limits
 from api.http.routes import (
     audit,
     centres,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served offline by api.http.routes.docs
         redoc_url=None,
     )
+    document_limits(app)
     app.add_exception_handler(SeferError, _sefer_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(PoolTimeout, _database_error)

@@ -334,6 +334,19 @@ class JobRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class RequestCountRow(Base):
+    """How many API requests of one kind (``read`` or ``write``) a principal made in the current minute: one row
+    per principal and kind, reset when a new minute begins (a fixed window)."""
+
+    __tablename__ = "request_counts"
+
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    """The minute the count is for."""
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class AuditRow(Base):
     """One change someone asked for, and how it ended: append-only (the database refuses updates and deletes)."""
 
