@@ -10,12 +10,15 @@ from datetime import date
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.jobs.runner import JobRunner
 from api.services.jobs import QUOTA_RETRY_AFTER_S
 from api.services.principals import Role
+from data.plans import save_plan
 from tests.api.apps import app_on
 from tests.api.tokens import bearer, make_token
+from tests.factories import make_plan
 
 WEEK = {"week_start": "2026-11-23", "time_limit_s": 5}
 
@@ -32,7 +35,8 @@ def held(database_url: str) -> Iterator[tuple[FastAPI, TestClient]]:
 
 def test_a_planner_gets_four_solves_and_the_fifth_answers_429(held: tuple[FastAPI, TestClient]) -> None:
     """With the defaults (1 running, 3 queued) four POST /plans are accepted; the fifth answers 429 naming
-    ``max_queued_solves_per_principal`` with ``Retry-After``; another planner's first solve is still accepted."""
+    ``max_queued_solves_per_principal`` with ``Retry-After``, and so does a re-optimisation; another planner's
+    solves are still accepted."""
     app, client = held
     mine = bearer(make_token(app, Role.PLANNER, name="Busy planner"))
     for _ in range(4):
@@ -43,9 +47,15 @@ def test_a_planner_gets_four_solves_and_the_fifth_answers_429(held: tuple[FastAP
     body = refused.json()
     assert (body["limit"], body["allowed"]) == ("max_queued_solves_per_principal", 3)
     assert "0 running and 4 queued" in body["detail"]
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory.begin() as session:
+        plan_id = save_plan(session, plan=make_plan(app.state.network))
+    again = client.post(f"/plans/{plan_id}/reoptimize", json={"time_limit_s": 5}, headers=mine)
+    assert again.status_code == 429 and again.json()["limit"] == "max_queued_solves_per_principal"
     other = bearer(make_token(app, Role.PLANNER, name="Other planner"))
     assert client.post("/plans", json=WEEK, headers=other).status_code == 202
-    assert len(client.get("/jobs", headers=mine).json()) == 5
+    assert client.post(f"/plans/{plan_id}/reoptimize", headers=other).status_code == 202
+    assert len(client.get("/jobs", headers=mine).json()) == 6
 
 
 def test_cancelling_a_solve_makes_room(held: tuple[FastAPI, TestClient]) -> None:
