@@ -4,6 +4,7 @@ afresh; public endpoints are not counted (they write nothing)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
@@ -19,6 +20,7 @@ from api.errors import TooManyRequests
 from api.services.principals import Role
 from api.services.rate_limits import RequestRates, count_request
 from api.settings import Settings
+from data.db import make_session_factory
 from data.models import RequestCountRow
 from data.principals import add_principal
 from tests.api.tokens import bearer, make_token
@@ -60,6 +62,38 @@ def test_zero_turns_a_limit_off(session: Session) -> None:
     for _ in range(5):
         count_request(session, principal_id=mine, write=True, rates=RequestRates(3, 0))
     assert session.scalar(select(func.count()).select_from(RequestCountRow)) == 0
+
+
+def test_concurrent_requests_are_each_counted_once(engine: Engine) -> None:
+    """Twenty threads, each its own connection, count a write at once against a limit of ten: exactly ten pass
+    (the upsert serialises on the row; no count is lost or shared)."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time; the race is a server database's")
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        mine = _principal(session, "dddddddd")
+    start = threading.Barrier(20)
+    outcomes: list[bool] = []
+    lock = threading.Lock()
+    now = datetime.now(UTC)
+
+    def one() -> None:
+        start.wait()
+        with sessions() as session:
+            try:
+                count_request(session, principal_id=mine, write=True, rates=RequestRates(0, 10), now=now)
+                passed = True
+            except TooManyRequests:
+                passed = False
+        with lock:
+            outcomes.append(passed)
+
+    threads = [threading.Thread(target=one) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [False] * 10 + [True] * 10
 
 
 @pytest.fixture
