@@ -100,10 +100,12 @@ def _changed(session: Session, statement: Any) -> int:
 def check_solve_quota(session: Session, *, principal_id: int, quota: SolveQuota) -> None:
     """Raise ``SolveQuotaReached`` when the principal already has ``max_running + max_queued`` unfinished jobs.
 
-    Locks the principal's row first (``SELECT ... FOR UPDATE``; SQLite ignores it, and has one writer anyway), so
-    two processes queuing for the same principal count one after the other: call it in the transaction that
-    inserts the job, and the lock lasts until that transaction ends."""
-    session.execute(select(PrincipalRow.id).where(PrincipalRow.id == principal_id).with_for_update())
+    Locks the principal's row first (``SELECT ... FOR NO KEY UPDATE``; SQLite ignores it, and has one writer
+    anyway), so two processes queuing for the same principal count one after the other: call it in the
+    transaction that inserts the job, and the lock lasts until that transaction ends."""
+    # FOR NO KEY UPDATE: two submissions for the principal wait for each other, but rows that merely reference
+    # the principal (its request counts, its requests) are not held up.
+    session.execute(select(PrincipalRow.id).where(PrincipalRow.id == principal_id).with_for_update(key_share=True))
     counts = dict(
         session.execute(
             select(JobRow.status, func.count())
