@@ -15,11 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from api.errors import SeferError, capped_error
+from api.errors import SeferError, TooManyRequests, capped_error
 from api.http.audit import add_audit_log
 from api.http.guards import RequestGuard
 from api.http.headers import SecurityHeaders
 from api.http.metrics import RequestMetrics, metrics_router
+from api.http.openapi import document_limits
 from api.http.routes import (
     audit,
     centres,
@@ -91,6 +92,8 @@ async def _sefer_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.http_status == 503:
         settings: Settings = request.app.state.settings
         headers = {"Retry-After": str(settings.db_retry_after_s)}
+    elif isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse(exc.body(), status_code=exc.http_status, headers=headers)
 
 
@@ -142,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served offline by api.http.routes.docs
         redoc_url=None,
     )
+    document_limits(app)
     app.add_exception_handler(SeferError, _sefer_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(PoolTimeout, _database_error)

@@ -6,6 +6,7 @@
 | ``Forbidden`` (the caller's role or places do not allow it) | 403 | 2 |
 | ``InvalidInput`` (names the field) | 422 | 2 |
 | ``Conflict`` (state or version; ``RefusedByRules`` lists the violations) | 409 | 1 |
+| ``TooManyRequests`` (a per-principal limit; names it) | 429 with ``Retry-After`` | 1 |
 | ``Unavailable`` | 503 | 1 |
 """
 
@@ -130,6 +131,22 @@ class RefusedByRules(Conflict):
     def body(self) -> dict[str, Any]:
         found = [{"code": v.code, "vehicle_id": v.vehicle_id, "message": v.message} for v in self.violations]
         return {"detail": {"message": self.message, "violations": found}}
+
+
+class TooManyRequests(SeferError):
+    """A per-principal limit is reached (``docs/operations.md``): 429, with ``Retry-After`` and the limit's name."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, limit: str, allowed: int, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        """The setting that holds it, e.g. ``SEFER_MAX_QUEUED_SOLVES_PER_PRINCIPAL``."""
+        self.allowed = allowed
+        self.retry_after_s = retry_after_s
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.message, "limit": self.limit, "allowed": self.allowed}
 
 
 class Unavailable(SeferError):

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     def resolved_migrate_on_start(self) -> bool:
         return self.on_sqlite if self.migrate_on_start is None else self.migrate_on_start
 
+    max_running_solves_per_principal: int = Field(default=1, ge=1)
+    max_queued_solves_per_principal: int = Field(default=3, ge=0)
+    """A principal may have this many solves running and this many more waiting; one more answers 429."""
+    rate_limit_reads_per_minute: int = Field(default=600, ge=0)
+    rate_limit_writes_per_minute: int = Field(default=60, ge=0)
+    """Authenticated API requests a principal may make a minute (GET and HEAD are reads); past it, 429. 0: off."""
+
     @field_validator("map_tiles", mode="before")
     @classmethod
     def _empty_tiles_mean_none(cls, value: object) -> object:

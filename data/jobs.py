@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, CursorResult, case, select, text, update
+from sqlalchemy import BigInteger, CursorResult, case, func, select, text, update
 from sqlalchemy.orm import Session
 
-from data.models import JobRow, PlanRow
+from data.models import JobRow, PlanRow, PrincipalRow
 
 
 class JobStatus(StrEnum):
@@ -51,6 +51,26 @@ class StoredJob:
     """The fencing token: 0 until the job first starts, raised by every start (a retry too)."""
     queue_job_id: int | None = None
     """Its task in the PostgreSQL job queue; None with the local runner."""
+    principal_id: int | None = None
+    """Who queued it; None for a job the CLI started."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SolveQuota:
+    """How many solves one principal may have at once: ``max_running`` running and ``max_queued`` waiting."""
+
+    max_running: int
+    max_queued: int
+
+
+class SolveQuotaReached(Exception):
+    """The principal already has as many unfinished solves as its quota allows; nothing was stored."""
+
+    def __init__(self, quota: SolveQuota, running: int, queued: int) -> None:
+        super().__init__(f"{running} running and {queued} queued")
+        self.quota = quota
+        self.running = running
+        self.queued = queued
 
 
 def _job(row: JobRow) -> StoredJob:
@@ -67,6 +87,7 @@ def _job(row: JobRow) -> StoredJob:
         updated_at=row.updated_at,
         attempt=row.attempt,
         queue_job_id=row.queue_job_id,
+        principal_id=row.principal_id,
     )
 
 
@@ -79,12 +100,44 @@ def _changed(session: Session, statement: Any) -> int:
 # --- jobs ---
 
 
-def create_job(session: Session, *, kind: str, params: dict[str, Any]) -> StoredJob:
-    """A new ``queued`` job."""
+def check_solve_quota(session: Session, *, principal_id: int, quota: SolveQuota) -> None:
+    """Raise ``SolveQuotaReached`` when the principal already has ``max_running + max_queued`` unfinished jobs.
+
+    Locks the principal's row first (``SELECT ... FOR NO KEY UPDATE``; SQLite ignores it, and has one writer
+    anyway), so two processes queuing for the same principal count one after the other: call it in the
+    transaction that inserts the job, and the lock lasts until that transaction ends."""
+    # FOR NO KEY UPDATE: two submissions for the principal wait for each other, but rows that merely reference
+    # the principal (its request counts, its requests) are not held up.
+    session.execute(select(PrincipalRow.id).where(PrincipalRow.id == principal_id).with_for_update(key_share=True))
+    counts = dict(
+        session.execute(
+            select(JobRow.status, func.count())
+            .where(JobRow.principal_id == principal_id, JobRow.status.in_([s.value for s in UNFINISHED]))
+            .group_by(JobRow.status)
+        ).all()
+    )
+    running, queued = counts.get(JobStatus.RUNNING.value, 0), counts.get(JobStatus.QUEUED.value, 0)
+    if running + queued >= quota.max_running + quota.max_queued:
+        raise SolveQuotaReached(quota, running, queued)
+
+
+def create_job(
+    session: Session,
+    *,
+    kind: str,
+    params: dict[str, Any],
+    principal_id: int | None = None,
+    quota: SolveQuota | None = None,
+) -> StoredJob:
+    """A new ``queued`` job, queued by ``principal_id`` (None: the CLI); with a ``quota``, refused with
+    ``SolveQuotaReached`` when that principal has no room left (``check_solve_quota``)."""
+    if principal_id is not None and quota is not None:
+        check_solve_quota(session, principal_id=principal_id, quota=quota)
     now = datetime.now(UTC)
     row = JobRow(
         kind=kind,
         params=params,
+        principal_id=principal_id,
         status=JobStatus.QUEUED.value,
         progress=0.0,
         best_objective=None,

@@ -316,6 +316,7 @@ class JobRow(Base):
     """A background solve: queued, running, succeeded (with its plan), failed or cancelled."""
 
     __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_principal_id_status", "principal_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -330,8 +331,23 @@ class JobRow(Base):
     """The fencing token: raised every time the job starts; only the current attempt may store the plan."""
     queue_job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     """The job's task in the PostgreSQL job queue (procrastinate), for cancelling it; None with the local runner."""
+    principal_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"), nullable=True)
+    """Who queued it (their solves are counted against their limits); None for a job the CLI started."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RequestCountRow(Base):
+    """How many API requests of one kind (``read`` or ``write``) a principal made in the current minute: one row
+    per principal and kind, reset when a new minute begins (a fixed window)."""
+
+    __tablename__ = "request_counts"
+
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    """The minute the count is for."""
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class AuditRow(Base):

@@ -3,7 +3,8 @@ and HEAD), the session cookie of a signed-in web user (``api.services.accounts``
 an itinerary or a CSV from the desk by a plain link. A write always needs the bearer token, or a web form with its
 CSRF token (``api.web``). A missing, unknown, expired or revoked credential answers 401, the wrong role 403; past
 ``api.services.accounts.MAX_ADDRESS_FAILURES`` failures from one address in ``THROTTLE_WINDOW``, 429 with
-``Retry-After``, without the token being looked at.
+``Retry-After``, without the token being looked at. Every authenticated request is counted against the
+principal's requests a minute (``api.services.rate_limits``): past the limit, 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from api.http.audit import admitted
 from api.http.deps import SessionDep
 from api.services.accounts import THROTTLE_WINDOW, TooManyAttempts, authenticate_bearer, signed_in
 from api.services.principals import Role, StoredPrincipal
+from api.services.rate_limits import RequestRates, count_request
+from api.settings import Settings
 
 SESSION_COOKIE = "sefer_session"
 """The web session's cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS)."""
@@ -30,6 +33,16 @@ def current_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> StoredPrincipal:
+    principal = _authenticated(request, session, credentials)
+    settings: Settings = request.app.state.settings
+    rates = RequestRates(settings.rate_limit_reads_per_minute, settings.rate_limit_writes_per_minute)
+    count_request(session, principal_id=principal.id, write=request.method not in _SAFE_METHODS, rates=rates)
+    return principal
+
+
+def _authenticated(
+    request: Request, session: SessionDep, credentials: HTTPAuthorizationCredentials | None
 ) -> StoredPrincipal:
     cookie = request.cookies.get(SESSION_COOKIE)
     if credentials is None and cookie and request.method in _SAFE_METHODS:

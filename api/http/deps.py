@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.services.jobs import JobQueue
+from api.services.jobs import JobQueue, SolveQuota
 from api.settings import Settings
 from scheduler.calendar import BAKU
 from scheduler.domain import Fleet, Network
@@ -41,6 +41,12 @@ def get_runner(request: Request) -> JobQueue:
     return runner
 
 
+def get_solve_quota(request: Request) -> SolveQuota:
+    """How many solves one principal may have running and queued (``SEFER_MAX_*_SOLVES_PER_PRINCIPAL``)."""
+    settings: Settings = request.app.state.settings
+    return SolveQuota(settings.max_running_solves_per_principal, settings.max_queued_solves_per_principal)
+
+
 def get_network(request: Request) -> Network:
     """The bundled reference network, loaded once at start-up."""
     network: Network = request.app.state.network
@@ -62,6 +68,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 FleetDep = Annotated[Fleet, Depends(get_fleet)]
 RunnerDep = Annotated[JobQueue, Depends(get_runner)]
+SolveQuotaDep = Annotated[SolveQuota, Depends(get_solve_quota)]
 NetworkDep = Annotated[Network, Depends(get_network)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 TodayDep = Annotated[date, Depends(get_today)]

@@ -3,7 +3,10 @@
 - a body larger than ``Settings.max_body_bytes`` answers 413 at once: by ``Content-Length`` before a byte is read,
   or, for a body without a length (chunked), as soon as the streamed bytes pass the limit;
 - a NUL byte (raw or ``%00``, ``\\u0000`` in JSON) in the path, the query string, a form or a JSON body answers 422
-  naming where it was: PostgreSQL refuses NUL in text, and no place, note or name holds one.
+  naming where it was: PostgreSQL refuses NUL in text, and no place, note or name holds one;
+- a JSON body (or one without a content type, which FastAPI reads as JSON) that is not text in UTF-8 (or the
+  UTF-16/32 JSON allows) answers 422 at ``["body"]``, like any other JSON that does not parse (FastAPI's own
+  answer for it is an undocumented 400).
 
 The body, once read (at most the limit), is handed on to the app unchanged.
 """
@@ -84,6 +87,20 @@ def _body_nul(content_type: str, body: bytes) -> tuple[str | int, ...] | None:
     return () if b"\x00" in body else None
 
 
+def _undecodable(content_type: str, body: bytes) -> bool:
+    """A body FastAPI would parse as JSON but cannot decode to text."""
+    if not body or (content_type and "json" not in content_type):
+        return False
+    try:
+        body.decode(json.detect_encoding(body))
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+_NOT_TEXT = {"detail": [{"type": "json_invalid", "loc": ["body"], "msg": "the body is not JSON text in UTF-8"}]}
+
+
 class RequestGuard:
     """The body limit and the NUL check, in front of ``app``."""
 
@@ -126,9 +143,13 @@ class RequestGuard:
         except BodyTooLarge:
             await _answer(send, 413, _too_large(self.max_body_bytes))
             return
-        where = _body_nul(headers.get(b"content-type", b"").decode("latin-1").lower(), body)
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        where = _body_nul(content_type, body)
         if where is not None:
             await _answer(send, 422, _nul(["body", *where]))
+            return
+        if _undecodable(content_type, body):
+            await _answer(send, 422, _NOT_TEXT)
             return
         await self.app(scope, _replay(body, receive), send)
 

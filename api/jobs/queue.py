@@ -44,6 +44,7 @@ from api.logs import current_request_id, request_id_bound
 from api.metrics import observe_solve
 from data.jobs import (
     JobStatus,
+    SolveQuota,
     StoredJob,
     claim_job,
     create_job,
@@ -236,10 +237,18 @@ class QueuedJobs:
         self.sessions = sessions
         self.app = queue_app(database_url)
 
-    def submit(self, *, kind: str, params: dict[str, Any]) -> StoredJob:
+    def submit(
+        self, *, kind: str, params: dict[str, Any], principal_id: int | None = None, quota: SolveQuota | None = None
+    ) -> StoredJob:
+        """Store the job (within the principal's ``quota``) and its task. With a quota of one running solve, the
+        task takes the principal's queue lock: the queue then runs that principal's solves one after another,
+        whichever workers are free."""
         with self.sessions.begin() as session:
-            job = create_job(session, kind=kind, params=params)
-            task = self.app.tasks[TASK].configure(connection=_driver_connection(session))
+            job = create_job(session, kind=kind, params=params, principal_id=principal_id, quota=quota)
+            one_at_a_time = principal_id is not None and quota is not None and quota.max_running == 1
+            task = self.app.tasks[TASK].configure(
+                connection=_driver_connection(session), lock=f"principal-{principal_id}" if one_at_a_time else None
+            )
             # The task carries the request id, so the worker's log lines of this job can be found by it.
             queue_job_id = task.defer(job_id=job.id, request_id=current_request_id())
             set_queue_job(session, job_id=job.id, queue_job_id=queue_job_id)

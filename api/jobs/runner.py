@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.jobs.processes import exit_text, kill_group
 from api.jobs.worker import Work, WorkOrder, run_job, worker_main
-from data.jobs import JobStatus, StoredJob, create_job, fail_unfinished, finish_job, get_job, start_job
+from data.jobs import JobStatus, SolveQuota, StoredJob, create_job, fail_unfinished, finish_job, get_job, start_job
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +120,12 @@ class JobRunner:
 
     # --- what the routes call ---
 
-    def submit(self, *, kind: str, params: dict[str, Any]) -> StoredJob:
-        """Store a queued job and wake the dispatcher; returns at once."""
+    def submit(
+        self, *, kind: str, params: dict[str, Any], principal_id: int | None = None, quota: SolveQuota | None = None
+    ) -> StoredJob:
+        """Store a queued job (within the principal's ``quota``) and wake the dispatcher; returns at once."""
         with self.sessions.begin() as session:
-            job = create_job(session, kind=kind, params=params)
+            job = create_job(session, kind=kind, params=params, principal_id=principal_id, quota=quota)
         with self._lock:
             self._queue.append(job.id)
         self._wake.set()

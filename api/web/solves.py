@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.errors import Conflict, InvalidInput
-from api.http.deps import RunnerDep, SessionDep, SettingsDep, TodayDep
+from api.errors import Conflict, InvalidInput, TooManyRequests
+from api.http.deps import RunnerDep, SessionDep, SettingsDep, SolveQuotaDep, TodayDep
 from api.jobs.queue import STALLED_AFTER_S
 from api.services import jobs
 from api.services.desk import job_view
@@ -30,6 +30,7 @@ def desk_start_job(
     request: Request,
     session: SessionDep,
     runner: RunnerDep,
+    quota: SolveQuotaDep,
     today: TodayDep,
     user: PlannerPage,
     csrf: CsrfField = "",
@@ -37,17 +38,23 @@ def desk_start_job(
     plan: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
     time_limit: Annotated[int, Form()] = TIME_LIMITS_S[0],
 ) -> Response:
-    """Plan a week (``week``) or re-optimise a plan (``plan``) in the background; the job page follows it."""
+    """Plan a week (``week``) or re-optimise a plan (``plan``) in the background, within the signed-in user's
+    solve quota; the job page follows it."""
     if not csrf_ok(user, csrf) or time_limit not in TIME_LIMITS_S:
         return to_desk(None, "expired")
+    mine = user.user.principal.id
     try:
         if plan is not None:
-            job = jobs.queue_reoptimize(session, runner, plan_id=plan, time_limit_s=time_limit)
+            job = jobs.queue_reoptimize(
+                session, runner, plan_id=plan, time_limit_s=time_limit, principal_id=mine, quota=quota
+            )
         elif week is not None:
-            job = jobs.queue_plan(runner, week_start=week, time_limit_s=time_limit, today=today)
+            job = jobs.queue_plan(
+                runner, week_start=week, time_limit_s=time_limit, today=today, principal_id=mine, quota=quota
+            )
         else:
             return to_desk(None, "expired")
-    except (InvalidInput, Conflict) as exc:
+    except (InvalidInput, Conflict, TooManyRequests) as exc:
         return to_desk(None, "refused", exc)
     return RedirectResponse(f"/desk/jobs/{job.id}", status_code=303)
 

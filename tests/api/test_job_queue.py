@@ -28,7 +28,8 @@ from api.services.jobs import JobKind
 from api.services.principals import Role
 from api.services.store import Store, open_store
 from api.settings import Settings
-from data.jobs import JobStatus, claim_job, fail_dropped_by_queue, finish_job, get_job, report_progress
+from data.jobs import JobStatus, SolveQuota, claim_job, fail_dropped_by_queue, finish_job, get_job, report_progress
+from data.principals import add_principal
 from tests.conftest import POSTGRES_URL_ENV, _drop_schema
 
 PARAMS = {"week_start": "2026-11-23", "time_limit_s": 2.0}
@@ -277,3 +278,25 @@ def test_the_desk_says_when_no_solver_worker_would_run_a_queued_job(store: Store
         with store.sessions.begin() as session:
             session.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (NOW())"))
         assert warning not in browser.get(f"/desk/jobs/{job.id}?lang=en").text
+
+
+def test_one_principal_s_solves_take_its_queue_lock(store: Store) -> None:
+    """With a quota of one running solve, a principal's tasks share a queue lock (the queue runs them one at a
+    time); another principal's and the CLI's tasks do not."""
+    with store.sessions.begin() as session:
+        first = add_principal(session, name="a", role="planner", places=(), token_sha256="a" * 64)
+        second = add_principal(session, name="b", role="planner", places=(), token_sha256="b" * 64)
+    quota = SolveQuota(max_running=1, max_queued=3)
+    queue = _queue(store)
+    jobs = [
+        queue.submit(kind=JobKind.PLAN, params=PARAMS, principal_id=first, quota=quota),
+        queue.submit(kind=JobKind.PLAN, params=PARAMS, principal_id=first, quota=quota),
+        queue.submit(kind=JobKind.PLAN, params=PARAMS, principal_id=second, quota=quota),
+        queue.submit(kind=JobKind.PLAN, params=PARAMS),
+    ]
+    with store.sessions() as session:
+        locks = [
+            session.execute(text("SELECT lock FROM procrastinate_jobs WHERE id = :id"), {"id": j.queue_job_id}).scalar()
+            for j in jobs
+        ]
+    assert locks == [f"principal-{first}", f"principal-{first}", f"principal-{second}", None]

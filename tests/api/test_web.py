@@ -566,6 +566,23 @@ def test_a_solve_from_the_desk_checks_its_form(app: FastAPI, browser: TestClient
     assert browser.get("/desk/jobs/999999").status_code == 404
 
 
+def test_the_desk_says_when_a_planner_has_as_many_solves_as_they_may(app: FastAPI, browser: TestClient) -> None:
+    """The desk's solves count against the signed-in planner's quota: four are queued (the runner is stopped, so
+    they stay queued), the fifth goes back to the desk with the refusal's sentence."""
+    app.state.job_runner.stop()
+    _user(app, Role.PLANNER, "eager")
+    _sign_in(browser, "eager")
+    csrf = _csrf(browser.get("/desk?lang=en").text)
+    form = {"csrf": csrf, "week": "2030-01-07", "time_limit": "30"}
+    for _ in range(4):
+        queued = browser.post("/desk/jobs", data=form, follow_redirects=False)
+        assert queued.headers["location"].startswith("/desk/jobs/")
+    refused = browser.post("/desk/jobs", data=form)
+    assert "The change was refused." in refused.text
+    assert "may have at most 1 running and 3 queued" in refused.text
+    assert len(browser.get("/jobs").json()) == 4
+
+
 def test_a_move_the_plan_cannot_take_is_refused_with_its_reason(app: FastAPI, browser: TestClient) -> None:
     """The hand-made plan's bus is not in the bundled fleet, so its stop cannot be moved: the desk says why and
     the plan keeps its version (a real move and its verdict: the browser journey)."""

@@ -13,7 +13,17 @@ from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.responses import HTMLResponse
 
 from api.http.auth import PlannerDep
-from api.http.deps import FleetDep, NetworkDep, RunnerDep, SessionDep, SessionsDep, SettingsDep, TodayDep
+from api.http.deps import (
+    FleetDep,
+    NetworkDep,
+    RunnerDep,
+    SessionDep,
+    SessionsDep,
+    SettingsDep,
+    SolveQuotaDep,
+    TodayDep,
+)
+from api.http.schemas.common import LimitReached
 from api.http.schemas.plans import (
     Conflict,
     JobPublic,
@@ -39,6 +49,13 @@ _AUTH: dict[int | str, dict[str, Any]] = {
     403: {"description": "Only planners and admins"},
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {**_AUTH, 404: {"description": "No plan with that id"}}
+_SOLVE_LIMIT: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": LimitReached,
+        "description": "The caller already has as many solves running and queued as it may (see `limit`); "
+        "`Retry-After` says when to try again",
+    }
+}
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     **_NOT_FOUND,
     409: {"model": Conflict, "description": "The plan is at another version (reload it), or the edit is refused"},
@@ -50,14 +67,26 @@ def _accepted(job: JobPublic, response: Response) -> JobPublic:
     return job
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=_AUTH)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, responses={**_AUTH, **_SOLVE_LIMIT})
 def create_plan(
-    body: PlanJobCreate, response: Response, runner: RunnerDep, today: TodayDep, _: PlannerDep
+    body: PlanJobCreate,
+    response: Response,
+    runner: RunnerDep,
+    quota: SolveQuotaDep,
+    today: TodayDep,
+    principal: PlannerDep,
 ) -> JobPublic:
     """Plan the week starting on ``week_start`` in the background: answers at once with the job (202,
     ``Location: /jobs/{id}``); the job's ``plan_id`` names the stored plan once it succeeded. A week that is
-    over is refused (422)."""
-    job = jobs.queue_plan(runner, week_start=body.week_start, time_limit_s=body.time_limit_s, today=today)
+    over is refused (422); a caller with as many solves running and queued as it may gets 429."""
+    job = jobs.queue_plan(
+        runner,
+        week_start=body.week_start,
+        time_limit_s=body.time_limit_s,
+        today=today,
+        principal_id=principal.id,
+        quota=quota,
+    )
     return _accepted(JobPublic.of(job), response)
 
 
@@ -137,19 +166,22 @@ def edit_plan_stop(
     )
 
 
-@router.post("/{plan_id}/reoptimize", status_code=status.HTTP_202_ACCEPTED, responses=_NOT_FOUND)
+@router.post("/{plan_id}/reoptimize", status_code=status.HTTP_202_ACCEPTED, responses={**_NOT_FOUND, **_SOLVE_LIMIT})
 def reoptimize_plan(
     plan_id: PlanId,
     response: Response,
     session: SessionDep,
     runner: RunnerDep,
-    _: PlannerDep,
+    quota: SolveQuotaDep,
+    principal: PlannerDep,
     body: Annotated[ReoptimizeCreate | None, Body()] = None,
 ) -> JobPublic:
     """Re-plan the plan's week in the background with today's requests and maintenance, keeping its locked stops
     and starting from it (202 with the job); the job's ``plan_id`` is the new plan."""
     time_limit_s = (body or ReoptimizeCreate()).time_limit_s
-    job = jobs.queue_reoptimize(session, runner, plan_id=plan_id, time_limit_s=time_limit_s)
+    job = jobs.queue_reoptimize(
+        session, runner, plan_id=plan_id, time_limit_s=time_limit_s, principal_id=principal.id, quota=quota
+    )
     return _accepted(JobPublic.of(job), response)
 
 

@@ -42,6 +42,20 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorPublic, "description": "The request's state does not allow this"},
 }
 
+_THIS_REQUEST = {"request_id": "$response.body#/id"}
+_LINKS: dict[str, Any] = {
+    "links": {
+        "ReadRequest": {"operationRef": "#/paths/~1requests~1{request_id}/get", "parameters": _THIS_REQUEST},
+        "ChangeRequest": {"operationRef": "#/paths/~1requests~1{request_id}/patch", "parameters": _THIS_REQUEST},
+        "CancelRequest": {
+            "operationRef": "#/paths/~1requests~1{request_id}~1cancel/post",
+            "parameters": _THIS_REQUEST,
+        },
+    }
+}
+"""OpenAPI links from an answer carrying a request to what may follow it (read, change, cancel), so a client
+generator, and Schemathesis's stateful run, can follow the request's lifecycle."""
+
 RequestIdPath = Annotated[
     str, Path(max_length=64, description="A request id.", openapi_examples={"id": {"value": "REQ-1a2b3c4d"}})
 ]
@@ -87,7 +101,12 @@ def _body_digest(body: VisitRequestCreate) -> str:
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
-        200: {"model": VisitRequestPublic, "description": "Replayed: the same Idempotency-Key and body as before"},
+        201: _LINKS,
+        200: {
+            "model": VisitRequestPublic,
+            "description": "Replayed: the same Idempotency-Key and body as before",
+            **_LINKS,
+        },
         **_AUTH,
         409: {"model": ErrorPublic, "description": "The Idempotency-Key was used before with another body"},
     },
@@ -138,7 +157,7 @@ def read_requests(
     return [_public(s, network) for s in stored]
 
 
-@router.get("/{request_id}", responses={**_AUTH, **_NOT_FOUND})
+@router.get("/{request_id}", responses={200: _LINKS, **_AUTH, **_NOT_FOUND})
 def read_request(
     request_id: RequestIdPath, session: SessionDep, network: NetworkDep, principal: AnyRoleDep
 ) -> VisitRequestPublic:
@@ -146,7 +165,7 @@ def read_request(
     return _public(requests.read_request(session, caller=principal, request_id=request_id), network)
 
 
-@router.patch("/{request_id}", responses={**_AUTH, **_NOT_FOUND, **_CONFLICT})
+@router.patch("/{request_id}", responses={200: _LINKS, **_AUTH, **_NOT_FOUND, **_CONFLICT})
 def change_request(
     request_id: RequestIdPath,
     body: Annotated[VisitRequestUpdate, Body(openapi_examples=UPDATE_EXAMPLES)],

@@ -12,6 +12,16 @@ class Health(BaseModel):
     database: str
 
 
+class LimitReached(BaseModel):
+    """A 429: a per-principal limit is reached; ``Retry-After`` says when to try again."""
+
+    detail: str
+    limit: str | None = Field(
+        None, description="The limit's setting, e.g. `max_queued_solves_per_principal`; absent for an address."
+    )
+    allowed: int | None = Field(None, description="What the limit allows.")
+
+
 class Live(BaseModel):
     status: str
 

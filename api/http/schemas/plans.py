@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.services.jobs import JobStatus, StoredJob
+from api.services.jobs import MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S, JobStatus, StoredJob
 from scheduler.validator import Violation
 
 MAX_ID = 2**31 - 1
@@ -21,7 +21,10 @@ PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="A stored plan's id.")
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="A job's id.")]
 
 TIME_LIMIT_S = Field(
-    30.0, ge=1, le=600, description="The solver's time budget in seconds (1 to 600); the job takes a little longer."
+    30.0,
+    ge=MIN_TIME_LIMIT_S,
+    le=MAX_TIME_LIMIT_S,
+    description="The solver's time budget in seconds (1 to 600); the job takes a little longer.",
 )
 
 
