@@ -17,9 +17,11 @@ from prometheus_client.core import GaugeMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.auth import require
-from api.http.deps import SessionDep
+from api.http.deps import SessionDep, SettingsDep
 from api.http.schemas.requests import ErrorPublic
+from api.jobs.queue import STALLED_AFTER_S
 from api.metrics import CONTENT_TYPE, exposition, observe_request
+from api.services.jobs import live_solver_workers
 from api.services.metrics import JobFigures, job_figures
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -69,7 +71,7 @@ class RequestMetrics:
             observe_request(method=method, route=route, status=status, seconds=time.perf_counter() - started)
 
 
-def _gauges(figures: JobFigures) -> list[GaugeMetricFamily]:
+def _gauges(figures: JobFigures, solver_workers: int | None) -> list[GaugeMetricFamily]:
     by_state = GaugeMetricFamily("sefer_jobs", "Background jobs in the jobs table, by state.", labels=["state"])
     for state, count in sorted(figures.by_state.items()):
         by_state.add_metric([state], count)
@@ -79,7 +81,14 @@ def _gauges(figures: JobFigures) -> list[GaugeMetricFamily]:
         "How long the oldest queued job has waited (0 when none is queued).",
         value=figures.oldest_queued_age_s,
     )
-    return [by_state, depth, age]
+    if solver_workers is None:  # the local runner: no queue workers to count
+        return [by_state, depth, age]
+    workers = GaugeMetricFamily(
+        "sefer_solver_workers_alive",
+        f"sefer worker processes with a heartbeat in the last {STALLED_AFTER_S:g} s (PostgreSQL queue).",
+        value=solver_workers,
+    )
+    return [by_state, depth, age, workers]
 
 
 _ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
@@ -100,10 +109,14 @@ def metrics_router(*, public: bool) -> APIRouter:
             **({} if public else _ADMIN_ONLY),
         },
     )
-    def read_metrics(session: SessionDep) -> Response:
+    def read_metrics(session: SessionDep, settings: SettingsDep) -> Response:
         """Request latency by route, method and status (every API process's, in multiprocess mode), solve times,
-        and the jobs by state with the queue's depth and oldest age, read from the database now."""
+        the jobs by state with the queue's depth and oldest age, and the live solver workers, read from the
+        database now."""
         figures = job_figures(session, now=datetime.now(UTC))
-        return Response(exposition(_gauges(figures)), media_type=CONTENT_TYPE)
+        workers = None
+        if settings.resolved_job_queue == "procrastinate":
+            workers = live_solver_workers(session, within_s=STALLED_AFTER_S)
+        return Response(exposition(_gauges(figures, workers)), media_type=CONTENT_TYPE)
 
     return router

@@ -300,3 +300,16 @@ def test_one_principal_s_solves_take_its_queue_lock(store: Store) -> None:
             for j in jobs
         ]
     assert locks == [f"principal-{first}", f"principal-{first}", f"principal-{second}", None]
+
+
+def test_metrics_count_the_live_solver_workers(store: Store) -> None:
+    """On the PostgreSQL queue the scrape reports the workers with a recent heartbeat."""
+    app = create_app(Settings(database_url=_url(store), map_tiles=None, job_queue="procrastinate", metrics_public=True))
+    with TestClient(app) as client:
+        assert "sefer_solver_workers_alive 0.0" in client.get("/metrics").text
+        with store.sessions.begin() as session:
+            session.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (NOW())"))
+            session.execute(
+                text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (NOW() - interval '1 hour')")
+            )
+        assert "sefer_solver_workers_alive 1.0" in client.get("/metrics").text
