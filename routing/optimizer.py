@@ -103,7 +103,8 @@ class RoutingOptimizer:
         initial, days = _initial_routes(problem, nodes, engine_problem.allowed or (), starting)
         checker = RouteChecker(engine_problem)
         initial = _feasible_start(problem, nodes, engine_problem, checker, initial, days)
-        initial = _insert_requests(problem, nodes, engine_problem, checker, initial, days)
+        deadline = started + REQUEST_INSERTION_SHARE * time_limit_s
+        initial = _insert_requests(problem, nodes, engine_problem, checker, initial, days, deadline=deadline)
         offset = time.monotonic() - started
 
         def report(elapsed: float, objective: int) -> None:
@@ -273,6 +274,10 @@ def _skips(homes: list[int], most: int) -> Iterator[frozenset[int]]:
             yield frozenset(combo)
 
 
+REQUEST_INSERTION_SHARE = 0.3
+"""The share of a solve's time limit that placing requested visits before the search may take."""
+
+
 def _insert_requests(
     problem: Problem,
     nodes: list[_Node],
@@ -280,12 +285,16 @@ def _insert_requests(
     checker: RouteChecker,
     routes: list[list[int]],
     days: list[list[int]],
+    *,
+    deadline: float,
 ) -> list[list[int]]:
     """Give each request the previous plan does not serve the vehicle-day whose visits are worth least.
 
     Local search moves one visit at a time; a far-away request only fits where a whole day is cleared, so this
     tries, for every capable vehicle and day of the window, to replace that day's visits with the request, and
     keeps the replacement that costs the objective least (if any improves it). The search then refills.
+    Each trial is a whole-week evaluation (tens of ms), so with hundreds of requests it stops at ``deadline``
+    (``time.monotonic()``), most valuable requests first, and leaves the rest to the search.
     """
     best = checker.objective(routes)
     if best is None:
@@ -300,6 +309,8 @@ def _insert_requests(
             waiting.setdefault(node.candidate, []).append(n)
     order = sorted(waiting, key=lambda c: -problem.candidates[c].best_value_m)
     for c in order:
+        if time.monotonic() > deadline:
+            break
         if placed.intersection(waiting[c]):
             continue
         dates = problem.candidates[c].dates or problem.service_dates

@@ -12,7 +12,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
+from routing import optimizer
 from routing.optimizer import RoutingOptimizer
+from routing.ortools_model import RouteChecker
 from scheduler.assemble import build_plan
 from scheduler.domain import Fleet, Network
 from scheduler.pipeline import PlanningParams, PlanningResult, WeekInputs, plan_week
@@ -209,3 +213,34 @@ def test_a_route_ending_with_a_night_at_home_is_assembled() -> None:
     assert [(leg.from_site_id, leg.to_site_id) for leg in route.legs] == [("P0", "P1"), ("P1", "P0")]
     assert all(o.at_depot for o in route.overnights)
     assert validate(plan, problem=problem, network=network) == ()
+
+
+def test_placing_requests_before_the_search_stops_at_its_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each trial placement is a whole-week evaluation, so hundreds of requests once kept a 30 s solve busy for
+    minutes before the search began. With no share of the time limit left for it, the placement tries nothing
+    (one evaluation of the start, none per request), and the search alone still gives a valid week."""
+    evaluations = 0
+    objective = RouteChecker.objective
+
+    def counted(self: RouteChecker, routes: Sequence[Sequence[int]]) -> int | None:
+        nonlocal evaluations
+        evaluations += 1
+        return objective(self, routes)
+
+    requests = tuple(VisitRequest(f"R-{p}", p, MON, FRI, 60) for p in ("P1", "P3", "P5"))
+    monkeypatch.setattr(optimizer, "REQUEST_INSERTION_SHARE", 0.0)
+    monkeypatch.setattr(optimizer, "_insert_requests", _counting(optimizer._insert_requests, counted, monkeypatch))
+    result = solve(requests=requests)
+    assert result.violations == ()
+    assert evaluations == 1
+
+
+def _counting(insert, counted, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``_insert_requests`` with ``RouteChecker.objective`` counted while it runs (and only then)."""
+
+    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with monkeypatch.context() as patch:
+            patch.setattr(RouteChecker, "objective", counted)
+            return insert(*args, **kwargs)
+
+    return wrapped
