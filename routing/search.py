@@ -70,9 +70,11 @@ def solve(
     initial routes (checked against the whole model) and recombinations of the passing routes they met.
     """
     started = time.monotonic()
-    reserve = min(RECOMBINE_SHARE * params.time_limit_s, RECOMBINE_MAX_S) if params.recombine else 0.0
-    search_s = max(0.1, params.time_limit_s - reserve - _startup_allowance(params))
     configs = [params.configs[(params.seed + i) % len(params.configs)] for i in range(max(1, params.workers))]
+    _load_dedicated(problem, configs)
+    reserve = min(RECOMBINE_SHARE * params.time_limit_s, RECOMBINE_MAX_S) if params.recombine else 0.0
+    loading = time.monotonic() - started
+    search_s = max(0.1, params.time_limit_s - reserve - _startup_allowance(params) - loading)
     if len(configs) == 1:
         results = [search_one(problem, configs[0], search_s, initial_routes, params.recombine, progress)]
     else:
@@ -220,6 +222,15 @@ def _dedicated(problem: EngineProblem, config: SearchConfig) -> tuple[float, Fin
         if vrptw_ls.fits(problem):
             return config.vrptw_share, _vrptw
     return 0.0, None
+
+
+def _load_dedicated(problem: EngineProblem, configs: Sequence[SearchConfig]) -> None:
+    """Load the compiled VRPTW search in this process when a worker will run it: workers forked after inherit it
+    instead of each loading it within its budget (about half a second on a loaded machine)."""
+    if any(_dedicated(problem, config)[1] is _vrptw for config in configs):
+        from routing import vrptw_ls
+
+        vrptw_ls.warm_up()
 
 
 def _orienteering(

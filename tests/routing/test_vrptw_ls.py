@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing import search, vrptw_ls
-from routing.benchmarks import solomon
+from routing.benchmarks import solomon, steps
+from routing.benchmarks.portfolios import PORTFOLIO
 from routing.benchmarks.solomon import SolomonInstance
 from routing.config import SearchConfig
 from routing.model import EngineSolution, VisitGroup
@@ -183,3 +184,20 @@ def test_a_worker_hands_over_to_the_vrptw_search_only_where_it_fits(monkeypatch:
     prized = replace(problem, groups=(VisitGroup((1,), 10**6), *problem.groups[1:]))
     assert search.search_one(prized, config, 0.3, None, collect=False) is not None
     assert calls == [1]
+
+
+def test_the_steps_probe_counts_steps_of_the_ortools_search() -> None:
+    """The probe behind the steps-per-second figure makes whole OR-Tools ruin-and-recreate steps in its time."""
+    inst = small_instance(4, 8, width=120)
+    assert steps.ortools_steps(solomon.to_engine(inst), one_per_route(inst), 0.3, size=3) >= 1
+
+
+def test_two_workers_run_the_vrptw_search_from_the_portfolio() -> None:
+    """The Solomon portfolio on two workers (the compiled search loaded before they fork): a solution the
+    evaluator accepts, at the objective the engine reports."""
+    inst = small_instance(6, 10, width=120)
+    found = search.solve(solomon.to_engine(inst), search.SearchParams(1.0, workers=2, configs=PORTFOLIO))
+    assert found is not None
+    check = solomon.evaluate(inst, found.routes)
+    assert check.feasible, check.errors
+    assert round(check.value * solomon.SCALE) == found.objective
