@@ -33,6 +33,9 @@ class SearchConfig:
     orienteering_share: float = 0.0
     """On plain orienteering problems (``orienteering.fits``), the share of the budget at the end in which the
     dedicated orienteering search continues from this search's best. 0: off."""
+    vrptw_share: float = 0.0
+    """On plain VRPTW problems (``vrptw_ls.fits``), the share of the budget at the end in which the dedicated VRPTW
+    search continues from this search's best. 0: off."""
     ruin_size: int = 0
     """After a first search of ``RUIN_FIRST_SHARE`` of the budget, ruin and recreate until the budget ends: remove
     up to this many visited optional nodes close to a random one and let a short greedy descent (a fresh model
@@ -56,6 +59,8 @@ class SearchConfig:
             raise ValueError("native_ruin and ruin_size are two ruin-and-recreate searches: choose one")
         if not 0.0 <= self.orienteering_share <= 1.0:
             raise ValueError(f"orienteering_share is a share of the budget (0 to 1), not {self.orienteering_share}")
+        if not 0.0 <= self.vrptw_share <= 1.0:
+            raise ValueError(f"vrptw_share is a share of the budget (0 to 1), not {self.vrptw_share}")
 
 
 EXTRA_OPERATORS = (

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from routing import orienteering
 from routing.config import SearchConfig
 from routing.engine import solve_once
-from routing.model import EngineProblem, EngineSolution, EngineVehicle, objective_of, route_cost
+from routing.model import EngineProblem, EngineSolution, EngineVehicle, Routes, objective_of, route_cost
 from routing.ortools_model import RouteChecker
 from routing.recombine import Column, recombine
 from routing.ruin import polish
@@ -70,9 +70,11 @@ def solve(
     initial routes (checked against the whole model) and recombinations of the passing routes they met.
     """
     started = time.monotonic()
-    reserve = min(RECOMBINE_SHARE * params.time_limit_s, RECOMBINE_MAX_S) if params.recombine else 0.0
-    search_s = max(0.1, params.time_limit_s - reserve - _startup_allowance(params))
     configs = [params.configs[(params.seed + i) % len(params.configs)] for i in range(max(1, params.workers))]
+    _load_dedicated(problem, configs)
+    reserve = min(RECOMBINE_SHARE * params.time_limit_s, RECOMBINE_MAX_S) if params.recombine else 0.0
+    loading = time.monotonic() - started
+    search_s = max(0.1, params.time_limit_s - reserve - _startup_allowance(params) - loading)
     if len(configs) == 1:
         results = [search_one(problem, configs[0], search_s, initial_routes, params.recombine, progress)]
     else:
@@ -149,8 +151,9 @@ def _run_parallel(
                 seconds,
                 None if initial_routes is None else list(map(list, initial_routes)),
                 collect,
+                seed,
             )
-            for config in configs
+            for seed, config in enumerate(configs)
         ]
         return [f.result() for f in futures]
 
@@ -161,8 +164,13 @@ def _worker(
     seconds: float,
     initial_routes: list[list[int]] | None,
     collect: bool,
+    seed: int,
 ) -> EngineSolution | None:
-    return search_one(problem, config, seconds, initial_routes, collect)
+    return search_one(problem, config, seconds, initial_routes, collect, seed=seed)
+
+
+Finisher = Callable[[EngineProblem, float, Routes, bool, int], EngineSolution | None]
+"""(problem, seconds, the routes to start from, collect routes, seed) → a dedicated search's best, or None."""
 
 
 def search_one(
@@ -172,9 +180,12 @@ def search_one(
     initial_routes: Sequence[Sequence[int]] | None,
     collect: bool,
     progress: Callable[[float, int], None] | None = None,
+    *,
+    seed: int = 0,
 ) -> EngineSolution | None:
-    """One configured search: OR-Tools, then (on plain orienteering) the dedicated search from its best."""
-    share = config.orienteering_share if orienteering.fits(problem) else 0.0
+    """One configured search: OR-Tools, then (on plain orienteering or plain VRPTW) the dedicated search from its
+    best; ``seed`` tells the workers' dedicated searches apart."""
+    share, finisher = _dedicated(problem, config)
     started = time.monotonic()
     found = solve_once(
         problem,
@@ -184,19 +195,54 @@ def search_one(
         on_solution=progress,
         collect_routes=collect,
     )
-    if found is None or share <= 0.0:
+    if found is None or finisher is None:
         return found
     left = seconds - (time.monotonic() - started)
     if left <= 0:
         return found
-    more = orienteering.solve_orienteering(
-        problem, time_limit_s=left, initial_routes=found.routes, collect_routes=collect
-    )
+    more = finisher(problem, left, found.routes, collect, seed)
+    if more is None:
+        return found
     offset = seconds - left
     history = (*found.history, *((offset + t, v) for t, v in more.history if v < found.objective))
     seen = tuple(sorted(set(found.seen_routes) | set(more.seen_routes)))
     best = more if more.objective < found.objective else found
     return replace(best, seconds=time.monotonic() - started, history=history, seen_routes=seen)
+
+
+def _dedicated(problem: EngineProblem, config: SearchConfig) -> tuple[float, Finisher | None]:
+    """The share of the budget a dedicated search takes over at the end, and that search, when the problem fits
+    one the config asks for."""
+    if config.orienteering_share > 0 and orienteering.fits(problem):
+        return config.orienteering_share, _orienteering
+    if config.vrptw_share > 0:
+        # Imported here: it loads numba (half a second) when installed, which only the benchmarks need.
+        from routing import vrptw_ls
+
+        if vrptw_ls.fits(problem):
+            return config.vrptw_share, _vrptw
+    return 0.0, None
+
+
+def _load_dedicated(problem: EngineProblem, configs: Sequence[SearchConfig]) -> None:
+    """Load the compiled VRPTW search in this process when a worker will run it: workers forked after inherit it
+    instead of each loading it within its budget (about half a second on a loaded machine)."""
+    if any(_dedicated(problem, config)[1] is _vrptw for config in configs):
+        from routing import vrptw_ls
+
+        vrptw_ls.warm_up()
+
+
+def _orienteering(
+    problem: EngineProblem, seconds: float, routes: Routes, collect: bool, seed: int
+) -> EngineSolution | None:
+    return orienteering.solve_orienteering(problem, time_limit_s=seconds, initial_routes=routes, collect_routes=collect)
+
+
+def _vrptw(problem: EngineProblem, seconds: float, routes: Routes, collect: bool, seed: int) -> EngineSolution | None:
+    from routing import vrptw_ls
+
+    return vrptw_ls.solve_vrptw(problem, time_limit_s=seconds, initial_routes=routes, seed=seed, collect_routes=collect)
 
 
 def earliest_starts(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[int]) -> tuple[int, ...] | None:
