@@ -49,6 +49,8 @@ from scheduler.calendar import BAKU, next_week_start
 FAULTS = ("kill-worker", "kill-api", "terminate-connections", "db-outage")
 FINAL = {"succeeded", "failed", "cancelled"}
 SEFER = [sys.executable, "-c", "from api.cli.main import main; main()"]
+PLANNERS = 4
+"""The client's planners, taking turns: each may have 4 unfinished solves (the per-principal quota)."""
 
 
 @dataclass
@@ -61,10 +63,22 @@ class Call:
     """The HTTP status, or the exception's name when no answer came."""
 
 
+@dataclass(frozen=True)
+class Schedule:
+    jobs: int
+    kills: int
+    duration: float
+    """Seconds over which the submissions and the faults come."""
+    outage: float
+    """Seconds a database outage lasts."""
+
+
 @dataclass
 class History:
     calls: list[Call] = field(default_factory=list)
     seen: dict[int, list[tuple[float, str, float]]] = field(default_factory=dict)
+    owner: dict[int, str] = field(default_factory=dict)
+    """Job id → the token of the planner who queued it (who polls and cancels it)."""
     """Job id → every (time, status, progress) a poll saw."""
     faults: list[tuple[float, str, str]] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -177,17 +191,15 @@ def faults(
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            token, before = _prepare(folder, env, engine)
+            tokens, before = _prepare(folder, env, engine)
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
             service = Service(folder, env, port)
             history = History()
             try:
                 _wait_ready(base)
-                _run(
-                    base, token, service, engine, history, rng, jobs=jobs, kills=kills, duration=duration, outage=outage
-                )
-                _settle(base, token, history, deadline)
+                _run(base, tokens, service, engine, history, rng, Schedule(jobs, kills, duration, outage))
+                _settle(history, deadline)
             finally:
                 service.stop()
             failures = _check(engine, history, before)
@@ -198,8 +210,8 @@ def faults(
         raise typer.Exit(1)
 
 
-def _prepare(folder: Path, env: dict[str, str], engine: Engine) -> tuple[str, dict[str, Any]]:
-    """Migrate; refuse a database that holds plans or jobs; plan, publish, file requests; a planner's token."""
+def _prepare(folder: Path, env: dict[str, str], engine: Engine) -> tuple[list[str], dict[str, Any]]:
+    """Migrate; refuse a database that holds plans or jobs; plan, publish, file requests; planners' tokens."""
 
     def sefer(*args: str) -> str:
         done = subprocess.run([*SEFER, *args], cwd=folder, env={**os.environ, **env}, capture_output=True, text=True)
@@ -217,8 +229,11 @@ def _prepare(folder: Path, env: dict[str, str], engine: Engine) -> tuple[str, di
     sefer("publish", "1")
     for place, citizens in (("AZ-QAB", 40), ("AZ-SAK", 25), ("AZ-LAN", 30)):
         sefer("request", "add", "--place", place, "--from", week, "--to", week, "--citizens", str(citizens))
-    token = sefer("token", "create", "--role", "planner", "--name", "fault-bench").strip().splitlines()[-1]
-    return token, _snapshot(engine)
+    tokens = [
+        sefer("token", "create", "--role", "planner", "--name", f"fault-bench-{n}").strip().splitlines()[-1]
+        for n in range(PLANNERS)
+    ]
+    return tokens, _snapshot(engine)
 
 
 def _snapshot(engine: Engine) -> dict[str, Any]:
@@ -243,46 +258,44 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
 
 def _run(
     base: str,
-    token: str,
+    tokens: list[str],
     service: Service,
     engine: Engine,
     history: History,
     rng: random.Random,
-    *,
-    jobs: int,
-    kills: int,
-    duration: float,
-    outage: float,
+    schedule: Schedule,
 ) -> None:
     """The client's calls and the faults, at seeded moments within ``duration`` seconds."""
     week = next_week_start(datetime.now(BAKU).date()).isoformat()
-    events: list[tuple[float, str]] = [(rng.uniform(0, duration), "submit") for _ in range(jobs)]
-    events += [(rng.uniform(2, duration), rng.choice(FAULTS)) for _ in range(kills)]
+    duration = schedule.duration
+    events: list[tuple[float, str]] = [(rng.uniform(0, duration), "submit") for _ in range(schedule.jobs)]
+    events += [(rng.uniform(2, duration), rng.choice(FAULTS)) for _ in range(schedule.kills)]
     events.sort()
     started = time.monotonic()
-    poller = threading.Thread(target=_poll, args=(base, token, history, started + duration), daemon=True)
+    poller = threading.Thread(target=_poll, args=(base, history, started + duration), daemon=True)
     poller.start()
     accepted: list[int] = []
     for at, what in events:
         time.sleep(max(0.0, started + at - time.monotonic()))
         if what == "submit":
+            token = tokens[len(accepted) % len(tokens)]  # planners take turns: each has its solve quota
             t0 = time.monotonic()
-            outcome, body = _call(
-                base, token, "POST", "/plans", {"week_start": week, "time_limit_s": rng.uniform(2, 5)}
-            )
+            solve = {"week_start": week, "time_limit_s": round(rng.uniform(2, 5), 1)}
+            outcome, body = _call(base, token, "POST", "/plans", solve)
             job_id = body["id"] if outcome == "202" else None
             history.record(Call("submit", job_id, t0, time.monotonic(), outcome))
             if job_id is not None:
                 accepted.append(job_id)
                 with history.lock:
                     history.seen.setdefault(job_id, [])
+                    history.owner[job_id] = token
             if accepted and rng.random() < 0.3:
                 victim = rng.choice(accepted)
                 t0 = time.monotonic()
-                outcome, _ = _call(base, token, "DELETE", f"/jobs/{victim}")
+                outcome, _ = _call(base, history.owner[victim], "DELETE", f"/jobs/{victim}")
                 history.record(Call("cancel", victim, t0, time.monotonic(), outcome))
             continue
-        history.faults.append((time.monotonic() - started, what, _inject(what, service, engine, rng, outage)))
+        history.faults.append((time.monotonic() - started, what, _inject(what, service, engine, rng, schedule.outage)))
     poller.join()
 
 
@@ -312,7 +325,7 @@ def _inject(what: str, service: Service, engine: Engine, rng: random.Random, out
         admin.dispose()
 
 
-def _poll(base: str, token: str, history: History, until: float) -> None:
+def _poll(base: str, history: History, until: float) -> None:
     """Poll every job the client knows of until they have all ended (and the submitting is over)."""
     while True:
         with history.lock:
@@ -320,14 +333,14 @@ def _poll(base: str, token: str, history: History, until: float) -> None:
         if not pending and time.monotonic() > until:
             return
         for job_id in pending:
-            outcome, body = _call(base, token, "GET", f"/jobs/{job_id}")
+            outcome, body = _call(base, history.owner[job_id], "GET", f"/jobs/{job_id}")
             if outcome == "200":
                 with history.lock:
                     history.seen[job_id].append((time.monotonic(), body["status"], body["progress"]))
         time.sleep(0.5)
 
 
-def _settle(base: str, token: str, history: History, deadline: float) -> None:
+def _settle(history: History, deadline: float) -> None:
     stop = time.monotonic() + deadline
     while time.monotonic() < stop:
         with history.lock:
