@@ -173,3 +173,22 @@ def test_or_opt_shortens_a_path_under_asymmetric_costs() -> None:
     assert sorted(paths.routes[0]) == [1, 2, 3, 4, 5, 6, 7]
     assert after < before
     assert paths.length[0] == after
+
+
+def test_without_a_seed_each_process_searches_differently(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's two workers often hand the same routes over: without a seed, each process's id seeds the
+    search, so two processes do not repeat one search; a given seed still decides it."""
+    problem = scattered(10, 330)
+    seeds: list[int] = []
+
+    class Recording(Paths):
+        def __init__(self, problem: EngineProblem, seed: int) -> None:
+            seeds.append(seed)
+            super().__init__(problem, seed)
+
+    monkeypatch.setattr(orienteering, "Paths", Recording)
+    for pid in (101, 202):
+        monkeypatch.setattr(orienteering.os, "getpid", lambda pid=pid: pid)
+        solve_orienteering(problem, time_limit_s=0.01)
+    solve_orienteering(problem, time_limit_s=0.01, seed=5)
+    assert seeds == [101, 202, 5]
