@@ -17,6 +17,7 @@ orienteering_share``), only where ``fits`` holds; its routes join the pool the r
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
 from collections.abc import Sequence
@@ -146,8 +147,11 @@ class Paths:
         return touched
 
     def fill(self, noise: float) -> bool:
-        """Insert the unvisited node worth most per added length while any fits and is worth its detour."""
+        """Insert the unvisited node worth most per added length while any fits and is worth its detour, that worth
+        times a random factor in 1 ± ``noise`` drawn once per path and node for the whole fill (a draw per
+        insertion cost time and reshuffled the ranking at every insertion)."""
         changed = False
+        factor = 1.0 + noise * (2.0 * self.noise_rng.random((self.m, self.n)) - 1.0) if noise > 0 else None
         while True:
             room = (self.limit - self.length)[:, None]
             unvisited = (self.optional & ~self.visited)[None, :]
@@ -155,8 +159,8 @@ class Paths:
             if not fitting.any():
                 return changed
             worth = np.where(fitting, self.prize[None, :] / (np.maximum(self.add, 0) + 1.0), -1.0)
-            if noise > 0:
-                worth *= 1.0 + noise * (2.0 * self.noise_rng.random(worth.shape) - 1.0)
+            if factor is not None:
+                worth *= factor
             r, node = divmod(int(worth.argmax()), self.n)
             self._insert(r, node)
             changed = True
@@ -291,9 +295,13 @@ class Paths:
         self._insert(r, node)
         return True
 
-    def improve(self) -> None:
-        """Descend: shorten, move and drop visits, then fill and swap, until nothing helps."""
-        changed = set(range(self.m))
+    def improve(self, changed: set[int] | None = None) -> None:
+        """Descend: shorten, move and drop visits, then fill and swap, until nothing helps. Only the paths in
+        ``changed`` (all by default) and those the descent changes are shortened: the others were shortened when
+        they last changed, and shortening them again costs time and finds next to nothing. With the fill's noise
+        drawn once per fill, from scratch on the 61 tuning instances of TOP sets 4, 5 and 7 (0.7 s, one core of a
+        loaded machine): mean gap 2.47 % → 2.13 % (seed 0) and 2.64 % → 2.00 % (seeds 1 and 2)."""
+        changed = set(range(self.m)) if changed is None else set(changed)
         while True:
             changed |= self.relocate() | self.drop()
             for r in changed:
@@ -329,15 +337,21 @@ def solve_orienteering(
     *,
     time_limit_s: float,
     initial_routes: Sequence[Sequence[int]] | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     config: OrienteeringConfig | None = None,
     collect_routes: bool = False,
 ) -> EngineSolution:
     """The best solution the iterated search finds within ``time_limit_s``, from ``initial_routes`` (which must
-    keep every path limit) or from a greedy fill; ``problem`` must ``fits``."""
+    keep every path limit) or from a greedy fill; ``problem`` must ``fits``.
+
+    Without a ``seed`` the search draws its own from the process id. The engine's workers hand over to this search
+    without one, and on small instances they hand over the same routes (41 of the 45 tuning instances of TOP sets
+    1, 2 and 6, 2.2 s per OR-Tools search): with one fixed seed both cores then ran the same search, and whether it
+    reaches the best known depends on the seed (p1.2.i at 0.5 s: 3 seeds of 6), so the second core added nothing.
+    """
     started = time.monotonic()
     config = config or OrienteeringConfig()
-    paths = Paths(problem, seed)
+    paths = Paths(problem, os.getpid() if seed is None else seed)
     if initial_routes is not None:
         paths.load(initial_routes)
     paths.improve()
@@ -351,7 +365,7 @@ def solve_orienteering(
         saved = [list(r) for r in paths.routes]
         paths.ruin(paths.rng.randint(1, config.max_removed), config.string_share)
         paths.fill(config.noise)
-        paths.improve()
+        paths.improve({r for r in range(paths.m) if paths.routes[r] != saved[r]})
         value = paths.collected()
         temperature = first_temperature * (1.0 - now / time_limit_s)
         if value < current and (temperature <= 0 or paths.rng.random() >= math.exp((value - current) / temperature)):

@@ -236,7 +236,10 @@ def _load_dedicated(problem: EngineProblem, configs: Sequence[SearchConfig]) -> 
 def _orienteering(
     problem: EngineProblem, seconds: float, routes: Routes, collect: bool, seed: int
 ) -> EngineSolution | None:
-    return orienteering.solve_orienteering(problem, time_limit_s=seconds, initial_routes=routes, collect_routes=collect)
+    # Each worker its own seed: both are often handed the same routes, and one seed would run one search twice.
+    return orienteering.solve_orienteering(
+        problem, time_limit_s=seconds, initial_routes=routes, collect_routes=collect, seed=seed
+    )
 
 
 def _vrptw(problem: EngineProblem, seconds: float, routes: Routes, collect: bool, seed: int) -> EngineSolution | None:

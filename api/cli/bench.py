@@ -20,6 +20,7 @@ from api.cli.bench_load import load
 from api.cli.bench_week import week
 from api.cli.support import fail, machine_line
 from routing.benchmarks.run import BenchError, BenchRecord, BenchReport, Kind, run_bench
+from routing.benchmarks.split import SPLITS, Split
 
 bench_app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Benchmarks: figures of the engine on literature instances."
@@ -31,6 +32,12 @@ Instances = Annotated[
 ]
 JsonOut = Annotated[Path | None, typer.Option("--json", help="Write per-instance results to this JSON file.")]
 Compare = Annotated[str | None, typer.Option("--compare", help="Also run other solvers: pyvrp,vroom.")]
+SplitOption = Annotated[
+    str,
+    typer.Option(
+        "--split", help="Which half of the family: tuning, validation or all (docs/engine.md, the benchmark split)."
+    ),
+]
 
 
 def _names(text: str | None) -> list[str]:
@@ -46,11 +53,25 @@ def _progress(record: BenchRecord) -> None:
     typer.echo(f"{record.name} {record.engine}: {status} ({record.wall_s:.1f} s)", err=True)
 
 
+def _split(text: str) -> Split:
+    for split in SPLITS:
+        if text.strip().lower() == split:
+            return split
+    raise fail(f"--split must be one of {', '.join(SPLITS)}, got {text!r}")
+
+
 def _bench(
-    kind: Kind, directory: Path, instances: str | None, time_limit_s: float, json_out: Path | None, compare: str | None
+    kind: Kind,
+    directory: Path,
+    instances: str | None,
+    time_limit_s: float,
+    json_out: Path | None,
+    compare: str | None,
+    split: str = "all",
 ) -> None:
     if not time_limit_s > 0:
         raise fail(f"--time-limit must be positive, got {time_limit_s:g}")
+    half = _split(split)
     if json_out is not None and not json_out.parent.is_dir():
         raise fail(f"--json: folder {json_out.parent} does not exist")
     wanted = _names(instances)
@@ -61,6 +82,7 @@ def _bench(
             kind,
             directory,
             instances=wanted or None,
+            split=half,
             time_limit_s=time_limit_s,
             compare=_names(compare),
             progress=_progress,
@@ -77,6 +99,7 @@ def _bench(
 
 def _print(report: BenchReport) -> None:
     typer.echo(machine_line())
+    typer.echo(report.header_line())
     typer.echo(report.table())
     typer.echo("")
     for line in report.summary_lines():
@@ -90,9 +113,10 @@ def solomon(
     time_limit_s: Annotated[float, typer.Option("--time-limit", help="Seconds per instance and engine.")] = 10.0,
     json_out: JsonOut = None,
     compare: Compare = None,
+    split: SplitOption = "all",
 ) -> None:
     """Solomon VRPTW (100 customers), distances truncated to one decimal, gap to bks.csv in % of distance."""
-    _bench("solomon", directory, instances, time_limit_s, json_out, compare)
+    _bench("solomon", directory, instances, time_limit_s, json_out, compare, split)
 
 
 @bench_app.command("top")
@@ -102,9 +126,10 @@ def top(
     time_limit_s: Annotated[float, typer.Option("--time-limit", help="Seconds per instance and engine.")] = 5.0,
     json_out: JsonOut = None,
     compare: Compare = None,
+    split: SplitOption = "all",
 ) -> None:
     """Team orienteering (Chao, Golden & Wasil), gap to bks.csv in % of score."""
-    _bench("top", directory, instances, time_limit_s, json_out, compare)
+    _bench("top", directory, instances, time_limit_s, json_out, compare, split)
 
 
 @bench_app.command("pvrp")
@@ -113,9 +138,10 @@ def pvrp(
     instances: Instances = None,
     time_limit_s: Annotated[float, typer.Option("--time-limit", help="Seconds per instance.")] = 60.0,
     json_out: JsonOut = None,
+    split: SplitOption = "all",
 ) -> None:
     """Periodic VRP (Cordeau, Gendreau & Laporte), gap to bks.csv in % of total distance."""
-    _bench("pvrp", directory, instances, time_limit_s, json_out, None)
+    _bench("pvrp", directory, instances, time_limit_s, json_out, None, split)
 
 
 bench_app.command("week")(week)

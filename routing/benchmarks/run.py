@@ -21,6 +21,7 @@ from routing.benchmarks.compare import solve_with_pyvrp, solve_with_vroom
 from routing.benchmarks.portfolios import ORIENTEERING_PORTFOLIO, PORTFOLIO
 from routing.benchmarks.pvrp import PvrpInstance
 from routing.benchmarks.solomon import SolomonInstance
+from routing.benchmarks.split import Split, in_split
 from routing.benchmarks.top import TopInstance
 from routing.model import EngineProblem
 from routing.search import SearchParams, solve
@@ -95,12 +96,28 @@ class BenchReport:
     time_limit_s: float
     engines: tuple[str, ...]
     records: tuple[BenchRecord, ...] = field(default=())
+    split: Split = "all"
+    """The half of the family run (``routing.benchmarks.split``)."""
 
     def of(self, engine: str) -> list[BenchRecord]:
         return [r for r in self.records if r.engine == engine]
 
+    def header_line(self) -> str:
+        """What was run: the family, the split half, the instances, the time limit and the engines."""
+        names = {r.name for r in self.records}
+        return (
+            f"bench {self.kind}: split {self.split}, {len(names)} instances, "
+            f"time limit {self.time_limit_s:g} s per instance and engine, engines {', '.join(self.engines)}"
+        )
+
+    def mean_gap(self, engine: str) -> float | None:
+        """The engine's mean gap over its checked solutions, None when it has none."""
+        gaps = [r.gap_pct for r in self.of(engine) if r.gap_pct is not None]
+        return statistics.fmean(gaps) if gaps else None
+
     def summary_lines(self) -> list[str]:
-        """Per engine: instances, failures, mean and median gap, instances at or better than BKS, total times."""
+        """Per engine: instances, failures, mean and median gap, instances at or better than BKS, total times;
+        then, per peer, the ratio of this engine's mean gap to the peer's (below 1: closer to the BKS)."""
         lines = []
         for engine in self.engines:
             records = self.of(engine)
@@ -113,7 +130,19 @@ class BenchReport:
                 f"mean gap {mean}, median gap {median}, {at_bks} at or better than BKS, "
                 f"wall {sum(r.wall_s for r in records):.1f} s, CPU {sum(r.cpu_s for r in records):.1f} s"
             )
+        lines.extend(self._ratio_line(peer) for peer in self.engines if peer != ENGINE)
         return lines
+
+    def _ratio_line(self, peer: str) -> str:
+        ours, theirs = self.mean_gap(ENGINE), self.mean_gap(peer)
+        if ours is None or theirs is None:
+            ratio = "n/a"
+        elif theirs > 0:
+            ratio = f"{ours / theirs:.2f}"
+        else:
+            ratio = "n/a (the peer's mean gap is not positive)"
+        shown = [("n/a" if g is None else f"{g:.2f} %") for g in (ours, theirs)]
+        return f"{ENGINE}/{peer} mean gap ratio: {ratio} ({shown[0]} / {shown[1]})"
 
     def table(self) -> str:
         """One row per instance and engine, aligned for a terminal."""
@@ -137,8 +166,9 @@ class BenchReport:
 
     def to_json(self) -> list[dict[str, object]]:
         """Per instance and engine: name, engine, bks, value, gap_pct, feasible, wall_s, cpu_s, routes (for the
-        periodic VRP each route is ``{"day": d, "customers": [...]}``)."""
-        return [r.to_dict() for r in self.records]
+        periodic VRP each route is ``{"day": d, "customers": [...]}``), and the run's split and time_limit_s."""
+        run = {"split": self.split, "time_limit_s": self.time_limit_s}
+        return [r.to_dict() | run for r in self.records]
 
 
 def run_bench(
@@ -146,13 +176,15 @@ def run_bench(
     directory: Path,
     *,
     instances: Sequence[str] | None = None,
+    split: Split = "all",
     time_limit_s: float,
     compare: Sequence[str] = (),
     progress: Callable[[BenchRecord], None] | None = None,
     workers: int = 2,
     seed: int = 0,
 ) -> BenchReport:
-    """Solve the chosen instances of ``directory`` (all by default) with the engine and each ``compare`` solver.
+    """Solve the chosen instances of ``directory`` (all by default) of the ``split`` half with the engine and each
+    ``compare`` solver.
 
     Raises ``BenchError`` before solving anything when the folder, ``bks.csv``, an instance or a solver is missing,
     or when ``compare`` names a solver for the periodic VRP (PyVRP and VROOM have no visit-day combinations).
@@ -161,7 +193,7 @@ def run_bench(
         raise BenchError("--compare is not supported for pvrp: PyVRP and VROOM have no visit-day combinations")
     others = _check_compare(compare)
     table = _read_table(directory)
-    files = _select(kind, directory, table, instances)
+    files = _in_split(kind, _select(kind, directory, table, instances), split)
     engines = (ENGINE, *others)
     records: list[BenchRecord] = []
     for name, path in files.items():
@@ -172,7 +204,7 @@ def run_bench(
             records.append(record)
             if progress is not None:
                 progress(record)
-    return BenchReport(kind, time_limit_s, engines, tuple(records))
+    return BenchReport(kind, time_limit_s, engines, tuple(records), split)
 
 
 def gap_pct(kind: Kind, value: float, bks: float | None) -> float | None:
@@ -277,6 +309,18 @@ def _select(kind: Kind, directory: Path, table: dict[str, BKS], wanted: Sequence
     if not chosen:
         raise BenchError("no instance named")
     return chosen
+
+
+def _in_split(kind: Kind, files: dict[str, Path], split: Split) -> dict[str, Path]:
+    if split == "all":
+        return files
+    try:
+        kept = {name: path for name, path in files.items() if in_split(kind, name, split)}
+    except ValueError as exc:
+        raise BenchError(f"--split {split}: {exc}") from None
+    if not kept:
+        raise BenchError(f"--split {split}: none of the chosen {kind} instances is in the {split} half")
+    return kept
 
 
 def _read(kind: Kind, path: Path) -> Instance:

@@ -16,6 +16,7 @@ BENCHMARKS = Path(
     os.environ.get("SEFER_BENCHMARKS_DIR", Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks")
 )
 JSON_KEYS = {"name", "engine", "bks", "value", "gap_pct", "feasible", "wall_s", "cpu_s", "routes"}
+JSON_KEYS |= {"split", "time_limit_s"}
 
 runner = CliRunner()
 
@@ -40,14 +41,16 @@ def test_bench_runs_one_real_instance(
     args = [kind, "--dir", str(folder), "--instances", instance, "--time-limit", seconds, "--json", str(out)]
     result = runner.invoke(bench_app, args)
     assert result.exit_code == 0, result.stderr
-    machine, header, *_ = result.stdout.splitlines()
+    machine, run, header, *_ = result.stdout.splitlines()
     assert machine.startswith("machine: ") and "cores" in machine
+    assert run == f"bench {kind}: split all, 1 instances, time limit {seconds} s per instance and engine, engines sefer"
     assert header.split()[:2] == ["instance", "engine"]
     assert "sefer: 1 instances, 0 failures" in result.stdout
     assert result.stderr.startswith(f"{instance} sefer: value ")
     (row,) = json.loads(out.read_text(encoding="utf-8"))
     assert set(row) == JSON_KEYS
     assert (row["name"], row["engine"], row["feasible"]) == (instance, "sefer", True)
+    assert (row["split"], row["time_limit_s"]) == ("all", float(seconds))
     assert row["gap_pct"] is not None
     if kind == "pvrp":  # routes are {"day", "customers"}; a customer is visited once per day of its combination
         assert all(set(route) == {"day", "customers"} for route in row["routes"])
@@ -106,6 +109,34 @@ def test_tiny_top_folder_runs_with_exit_zero(tmp_path: Path) -> None:
     result = runner.invoke(bench_app, ["top", "--dir", str(tmp_path), "--time-limit", "0.5"])
     assert result.exit_code == 0, result.stderr
     assert "sefer: 1 instances, 0 failures, mean gap 0.00 %" in result.stdout
+
+
+def test_unknown_split_is_one_error_line(tmp_path: Path) -> None:
+    """--split with a half that does not exist: exit 2, one line naming the option and the halves."""
+    line = _one_error_line(["solomon", "--dir", str(tmp_path), "--split", "holdout"])
+    assert "--split must be one of tuning, validation, all" in line
+
+
+def test_split_refuses_a_name_it_cannot_place(tmp_path: Path) -> None:
+    """A file not named like the family's instances has no half: exit 2, one line naming it."""
+    (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\np.2.a,2,0,made up\n", "utf-8")
+    (tmp_path / "p.2.a.txt").write_text("n 3\nm 2\ntmax 1\n0 0 0\n5 5 10\n0 0 0\n", "utf-8")
+    assert "'p.2.a' is not named like a top instance" in _one_error_line(
+        ["top", "--dir", str(tmp_path), "--split", "tuning"]
+    )
+
+
+def test_split_runs_only_its_half(tmp_path: Path) -> None:
+    """--split validation on a folder with p1.2.a (tuning) and p1.2.b (validation) solves p1.2.b alone."""
+    rows = "".join(f"p1.2.{letter},2,0,made up\n" for letter in "ab")
+    (tmp_path / "bks.csv").write_text("instance,bks_vehicles,bks_value,source\n" + rows, "utf-8")
+    for letter in "ab":
+        (tmp_path / f"p1.2.{letter}.txt").write_text("n 3\nm 2\ntmax 1\n0 0 0\n5 5 10\n0 0 0\n", "utf-8")
+    args = ["top", "--dir", str(tmp_path), "--time-limit", "0.3", "--split", "validation"]
+    result = runner.invoke(bench_app, args)
+    assert result.exit_code == 0, result.stderr
+    assert "bench top: split validation, 1 instances, time limit 0.3 s" in result.stdout
+    assert "p1.2.b" in result.stdout and "p1.2.a" not in result.stdout
 
 
 def test_compare_engine_not_installed_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

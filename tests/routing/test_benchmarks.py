@@ -260,8 +260,25 @@ def test_report_counts_failures_apart_from_gaps() -> None:
         "wall_s": 1.0,
         "cpu_s": 2.0,
         "routes": [],
+        "split": "all",
+        "time_limit_s": 1.0,
     }
     assert len(report.table().splitlines()) == 4
+
+
+def test_summary_gives_the_ratio_of_mean_gaps_to_each_peer() -> None:
+    """With peers, one more line per peer: our mean gap over theirs; a peer at 0 % has no ratio."""
+    ours = [BenchRecord(n, "sefer", 100.0, 99.0, g, True, 1.0, 1.0, ()) for n, g in (("A", 1.0), ("B", 0.0))]
+    pyvrp = [BenchRecord(n, "pyvrp", 100.0, 98.0, 2.0, True, 1.0, 1.0, ()) for n in "AB"]
+    vroom = [BenchRecord(n, "vroom", 100.0, 100.0, 0.0, True, 1.0, 1.0, ()) for n in "AB"]
+    report = BenchReport("top", 5.0, ("sefer", "pyvrp", "vroom"), (*ours, *pyvrp, *vroom), "validation")
+    lines = report.summary_lines()
+    assert lines[1].startswith("pyvrp: 2 instances, 0 failures, mean gap 2.00 %, median gap 2.00 %")
+    assert lines[3] == "sefer/pyvrp mean gap ratio: 0.25 (0.50 % / 2.00 %)"
+    assert lines[4] == "sefer/vroom mean gap ratio: n/a (the peer's mean gap is not positive) (0.50 % / 0.00 %)"
+    assert report.header_line() == (
+        "bench top: split validation, 2 instances, time limit 5 s per instance and engine, engines sefer, pyvrp, vroom"
+    )
 
 
 def test_run_bench_solves_and_checks_a_folder(tmp_path: Path) -> None:

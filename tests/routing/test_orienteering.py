@@ -173,3 +173,59 @@ def test_or_opt_shortens_a_path_under_asymmetric_costs() -> None:
     assert sorted(paths.routes[0]) == [1, 2, 3, 4, 5, 6, 7]
     assert after < before
     assert paths.length[0] == after
+
+
+def test_without_a_seed_each_process_searches_differently(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's two workers often hand the same routes over: without a seed, each process's id seeds the
+    search, so two processes do not repeat one search; a given seed still decides it."""
+    problem = scattered(10, 330)
+    seeds: list[int] = []
+
+    class Recording(Paths):
+        def __init__(self, problem: EngineProblem, seed: int) -> None:
+            seeds.append(seed)
+            super().__init__(problem, seed)
+
+    monkeypatch.setattr(orienteering, "Paths", Recording)
+    for pid in (101, 202):
+        monkeypatch.setattr(orienteering.os, "getpid", lambda pid=pid: pid)
+        solve_orienteering(problem, time_limit_s=0.01)
+    solve_orienteering(problem, time_limit_s=0.01, seed=5)
+    assert seeds == [101, 202, 5]
+
+
+def test_a_descent_after_a_ruin_shortens_only_the_paths_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a ruin of one path, the descent runs 2-opt and or-opt on that path (and any its moves change), not on
+    the paths it left alone, which are already short; the limits still hold."""
+    problem = scattered(16, 330, paths=3)
+    paths = Paths(problem, seed=3)
+    paths.improve()
+    before = [list(r) for r in paths.routes]
+    ruined = max(range(3), key=lambda r: len(paths.routes[r]))
+    paths.remove(paths.routes[ruined][:2])
+    shortened: list[int] = []
+    real = Paths.two_opt
+    monkeypatch.setattr(Paths, "two_opt", lambda self, r: (shortened.append(r), real(self, r))[1])
+    paths.improve({ruined})
+    others = {r for r in range(3) if paths.routes[r] == before[r] and r != ruined}
+    assert ruined in shortened and not others & set(shortened)
+    for v, route in enumerate(paths.routes):
+        assert route_cost(problem, problem.vehicles[v], route) <= 330
+
+
+def test_a_noisy_fill_keeps_each_candidates_factor_for_the_whole_fill() -> None:
+    """The refill draws one random factor per path and node, once, not one per insertion."""
+    problem = scattered(16, 330, paths=3)
+    paths = Paths(problem, seed=3)
+    draws: list[tuple[int, ...]] = []
+    real = paths.noise_rng
+
+    class Counted:
+        def random(self, shape: tuple[int, ...]) -> object:
+            draws.append(shape)
+            return real.random(shape)
+
+    paths.noise_rng = Counted()  # type: ignore[assignment]
+    assert paths.fill(1.0)
+    assert sum(len(r) for r in paths.routes) > 1
+    assert draws == [(3, problem.n_nodes)]
