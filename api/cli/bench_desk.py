@@ -10,7 +10,6 @@ Prints the median and the slowest of each, with the machine line. Not a test: fi
 from __future__ import annotations
 
 import http.cookiejar
-import socket
 import statistics
 import tempfile
 import threading
@@ -26,7 +25,7 @@ import typer
 import uvicorn
 
 from api.app import create_app
-from api.cli.support import machine_line
+from api.cli.support import free_port, machine_line
 from api.services import accounts
 from api.services.principals import Role
 from api.services.solving import plan_and_store
@@ -47,9 +46,7 @@ def desk(
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         plan_id, stop, other = _planned_week(url, time_limit)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
+        port = free_port()
         server = uvicorn.Server(
             uvicorn.Config(create_app(Settings(database_url=url, map_tiles=None)), port=port, log_level="warning")
         )

@@ -43,7 +43,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from api.cli.support import fail, machine_line
+from api.cli.support import fail, free_port, machine_line
 from scheduler.calendar import BAKU, next_week_start
 
 FAULTS = ("kill-worker", "kill-api", "terminate-connections", "db-outage")
@@ -192,7 +192,7 @@ def faults(
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             tokens, before = _prepare(folder, env, engine)
-            port = _free_port()
+            port = free_port()
             base = f"http://127.0.0.1:{port}"
             service = Service(folder, env, port)
             history = History()
@@ -399,14 +399,6 @@ def _report(history: History, checks: dict[str, list[str]]) -> None:
         typer.echo(f"  failed: {line}")
     for name, broken in checks.items():
         typer.echo(f"{'ok  ' if not broken else 'FAIL'} {name}" + (f": {'; '.join(broken[:5])}" if broken else ""))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_ready(base: str) -> None:

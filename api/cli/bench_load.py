@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.support import fail, machine_line, use_case
+from api.cli.support import fail, free_port, machine_line, use_case
 from api.services.metrics import job_figures
 from api.services.plans import publish, stored_plan
 from api.services.public import upcoming_public_stops
@@ -72,7 +71,7 @@ def load(
     _upgrade(env)
     plan_id, stops, server_version = use_case(lambda: _published_plan(url, time_limit_s))
     with tempfile.TemporaryDirectory() as folder:
-        port = _free_port()
+        port = free_port()
         log = Path(folder) / "uvicorn.log"
         multiproc = Path(folder) / "metrics"
         multiproc.mkdir()
@@ -146,12 +145,6 @@ def _plan_and_publish(store: Store, today: date, time_limit_s: float) -> tuple[i
     with store.sessions() as session:
         public = upcoming_public_stops(session, network=store.network, today=today)
     return stored.plan_id, len(public.stops)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _serve(port: int, workers: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

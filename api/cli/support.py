@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -111,3 +112,10 @@ def in_session(action: Callable[[Session], T]) -> T:
             return action(session)
 
     return with_store(run)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now, for a bench's own server (the benches talk to loopback only)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
