@@ -38,7 +38,8 @@ try:
     def _compiled(function: F) -> F:
         return cast(F, numba.njit(cache=True)(function))
 
-    COMPILED = not numba.config.DISABLE_JIT  # type: ignore[attr-defined]
+    # getattr: numba's config is untyped where numba is installed, and absent for mypy where it is not.
+    COMPILED = not bool(getattr(numba.config, "DISABLE_JIT", False))
 except ImportError:  # pragma: no cover - the bench extra installs numba; the tests also run without it
 
     def _compiled(function: F) -> F:
