@@ -36,6 +36,9 @@ class SearchConfig:
     vrptw_share: float = 0.0
     """On plain VRPTW problems (``vrptw_ls.fits``), the share of the budget at the end in which the dedicated VRPTW
     search continues from this search's best. 0: off."""
+    week_share: float = 0.0
+    """On prize-collecting problems the weekly search holds (``week_ls.fits``: the weekly planner's), the share of
+    the budget at the end in which that search continues from this search's best. 0: off."""
     ruin_size: int = 0
     """After a first search of ``RUIN_FIRST_SHARE`` of the budget, ruin and recreate until the budget ends: remove
     up to this many visited optional nodes close to a random one and let a short greedy descent (a fresh model
@@ -61,6 +64,8 @@ class SearchConfig:
             raise ValueError(f"orienteering_share is a share of the budget (0 to 1), not {self.orienteering_share}")
         if not 0.0 <= self.vrptw_share <= 1.0:
             raise ValueError(f"vrptw_share is a share of the budget (0 to 1), not {self.vrptw_share}")
+        if not 0.0 <= self.week_share <= 1.0:
+            raise ValueError(f"week_share is a share of the budget (0 to 1), not {self.week_share}")
 
 
 EXTRA_OPERATORS = (

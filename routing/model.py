@@ -72,6 +72,20 @@ class EngineProblem:
     shared: tuple[tuple[tuple[int, ...], tuple[int, ...], int], ...] = ()
     """(group indices, their sizes, capacity): the visited groups' sizes add up to at most the capacity (the
     citizens of a need that the train and the buses share)."""
+    daily_travel: DailyTravel | None = None
+    """A limit on travel per day that the OR-Tools model does not hold (callers filter its routes);
+    ``week_ls`` keeps it."""
+
+
+@dataclass(frozen=True, slots=True)
+class DailyTravel:
+    """Per vehicle, the most travel time that departs in one day of ``day`` time units (None: no limit). A leg
+    departs when the stop before it ends, but out of the vehicle's start or a ``rests`` node (a night at home) as
+    late as it can: the bus drivers' daily limit as ``scheduler.objective`` counts it."""
+
+    limits: tuple[int | None, ...]
+    rests: tuple[int, ...]
+    day: int
 
 
 @dataclass(frozen=True, slots=True)

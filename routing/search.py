@@ -76,10 +76,10 @@ def solve(
     loading = time.monotonic() - started
     search_s = max(0.1, params.time_limit_s - reserve - _startup_allowance(params) - loading)
     if len(configs) == 1:
-        results = [search_one(problem, configs[0], search_s, initial_routes, params.recombine, progress)]
+        results = [search_both(problem, configs[0], search_s, initial_routes, params.recombine, progress)]
     else:
         results = _run_parallel(problem, configs, search_s, initial_routes, params.recombine)
-    found = [r for r in results if r is not None]
+    found = [r for pair in results for r in pair if r is not None]
     candidates = found
     if route_ok is not None:
         start = None if initial_routes is None else _as_solution(problem, initial_routes)
@@ -140,7 +140,7 @@ def _run_parallel(
     seconds: float,
     initial_routes: Sequence[Sequence[int]] | None,
     collect: bool,
-) -> list[EngineSolution | None]:
+) -> list[tuple[EngineSolution | None, EngineSolution | None]]:
     context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(configs), mp_context=context) as pool:
         futures = [
@@ -165,8 +165,8 @@ def _worker(
     initial_routes: list[list[int]] | None,
     collect: bool,
     seed: int,
-) -> EngineSolution | None:
-    return search_one(problem, config, seconds, initial_routes, collect, seed=seed)
+) -> tuple[EngineSolution | None, EngineSolution | None]:
+    return search_both(problem, config, seconds, initial_routes, collect, seed=seed)
 
 
 Finisher = Callable[[EngineProblem, float, Routes, bool, int], EngineSolution | None]
@@ -185,6 +185,21 @@ def search_one(
 ) -> EngineSolution | None:
     """One configured search: OR-Tools, then (on plain orienteering or plain VRPTW) the dedicated search from its
     best; ``seed`` tells the workers' dedicated searches apart."""
+    return search_both(problem, config, seconds, initial_routes, collect, progress, seed=seed)[0]
+
+
+def search_both(
+    problem: EngineProblem,
+    config: SearchConfig,
+    seconds: float,
+    initial_routes: Sequence[Sequence[int]] | None,
+    collect: bool,
+    progress: Callable[[float, int], None] | None = None,
+    *,
+    seed: int = 0,
+) -> tuple[EngineSolution | None, EngineSolution | None]:
+    """``search_one``'s best, and the OR-Tools search's own when the dedicated search improved on it: a caller's
+    route filter, which no search holds, may refuse the better one and not the other."""
     share, finisher = _dedicated(problem, config)
     started = time.monotonic()
     found = solve_once(
@@ -196,18 +211,19 @@ def search_one(
         collect_routes=collect,
     )
     if found is None or finisher is None:
-        return found
+        return found, None
     left = seconds - (time.monotonic() - started)
     if left <= 0:
-        return found
+        return found, None
     more = finisher(problem, left, found.routes, collect, seed)
     if more is None:
-        return found
+        return found, None
     offset = seconds - left
     history = (*found.history, *((offset + t, v) for t, v in more.history if v < found.objective))
     seen = tuple(sorted(set(found.seen_routes) | set(more.seen_routes)))
-    best = more if more.objective < found.objective else found
-    return replace(best, seconds=time.monotonic() - started, history=history, seen_routes=seen)
+    if more.objective >= found.objective:
+        return replace(found, seconds=time.monotonic() - started, history=history, seen_routes=seen), None
+    return replace(more, seconds=time.monotonic() - started, history=history, seen_routes=seen), found
 
 
 def _dedicated(problem: EngineProblem, config: SearchConfig) -> tuple[float, Finisher | None]:
@@ -221,16 +237,26 @@ def _dedicated(problem: EngineProblem, config: SearchConfig) -> tuple[float, Fin
 
         if vrptw_ls.fits(problem):
             return config.vrptw_share, _vrptw
+    if config.week_share > 0:
+        from routing import week_ls
+
+        if week_ls.fits(problem):
+            return config.week_share, _week
     return 0.0, None
 
 
 def _load_dedicated(problem: EngineProblem, configs: Sequence[SearchConfig]) -> None:
-    """Load the compiled VRPTW search in this process when a worker will run it: workers forked after inherit it
-    instead of each loading it within its budget (about half a second on a loaded machine)."""
-    if any(_dedicated(problem, config)[1] is _vrptw for config in configs):
+    """Load a compiled search in this process when a worker will run it: workers forked after inherit it instead
+    of each loading it within its budget (about half a second on a loaded machine)."""
+    finishers = {_dedicated(problem, config)[1] for config in configs}
+    if _vrptw in finishers:
         from routing import vrptw_ls
 
         vrptw_ls.warm_up()
+    if _week in finishers:
+        from routing import week_ls
+
+        week_ls.warm_up()
 
 
 def _orienteering(
@@ -246,6 +272,12 @@ def _vrptw(problem: EngineProblem, seconds: float, routes: Routes, collect: bool
     from routing import vrptw_ls
 
     return vrptw_ls.solve_vrptw(problem, time_limit_s=seconds, initial_routes=routes, seed=seed, collect_routes=collect)
+
+
+def _week(problem: EngineProblem, seconds: float, routes: Routes, collect: bool, seed: int) -> EngineSolution | None:
+    from routing import week_ls
+
+    return week_ls.solve_week(problem, time_limit_s=seconds, initial_routes=routes, seed=seed, collect_routes=collect)
 
 
 def earliest_starts(problem: EngineProblem, vehicle: EngineVehicle, nodes: Sequence[int]) -> tuple[int, ...] | None:

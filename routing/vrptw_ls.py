@@ -8,12 +8,12 @@ whether a customer fits between two positions is a test of two numbers, and the 
 A step removes strings of consecutive customers from routes near a random customer (SISR, slack induction by
 string removals, Christiaens & Vanden Berghe 2020), puts them back one by one at their cheapest feasible position,
 skipping each position with a small probability (blinks), and is accepted by simulated annealing. The hot loops are
-compiled by numba when it is installed (the ``bench`` extra); without it the same code runs as plain Python, slowly
-(the tests run it so on tiny instances).
+compiled by numba (``routing/compiled.py``); without it the same code runs as plain Python, slowly.
 
 ``fits`` says which problems it takes: one depot, identical vehicles, every visit mandatory and a single node, at
-most one window per node; nothing the weekly planner builds. ``search.py`` hands it the second part of a worker's
-budget (``SearchConfig.vrptw_share``) from the OR-Tools search's best; the routes it meets join the recombination.
+most one window per node; nothing the weekly planner builds (it has ``week_ls``). ``search.py`` hands it the second
+part of a worker's budget (``SearchConfig.vrptw_share``) from the OR-Tools search's best; the routes it meets join
+the recombination.
 """
 
 from __future__ import annotations
@@ -22,30 +22,14 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
+from routing.compiled import compiled
 from routing.model import EngineProblem, EngineSolution, EngineVehicle, Profile, VisitGroup, objective_of
 
 IntArray = npt.NDArray[np.int64]
-F = TypeVar("F", bound=Callable[..., Any])
-
-try:
-    import numba
-
-    def _compiled(function: F) -> F:
-        return cast(F, numba.njit(cache=True)(function))
-
-    # getattr: numba's config is untyped where numba is installed, and absent for mypy where it is not.
-    COMPILED = not bool(getattr(numba.config, "DISABLE_JIT", False))
-except ImportError:  # pragma: no cover - the bench extra installs numba; the tests also run without it
-
-    def _compiled(function: F) -> F:
-        return function
-
-    COMPILED = False
 
 INF = 1 << 60
 
@@ -183,7 +167,7 @@ def new_state(inst: Instance, routes: Sequence[Sequence[int]], vehicles: int) ->
     return state
 
 
-@_compiled
+@compiled
 def _refresh(
     cost: IntArray,
     travel: IntArray,
@@ -228,7 +212,7 @@ def _refresh(
     return ok
 
 
-@_compiled
+@compiled
 def _remove(nodes: IntArray, size: IntArray, route_of: IntArray, position: IntArray, customer: int) -> int:
     """Take ``customer`` out of its route (starts not refreshed); returns the route."""
     r = route_of[customer]
@@ -243,7 +227,7 @@ def _remove(nodes: IntArray, size: IntArray, route_of: IntArray, position: IntAr
     return int(r)
 
 
-@_compiled
+@compiled
 def _ruin(
     cost: IntArray,
     travel: IntArray,
@@ -318,7 +302,7 @@ def _ruin(
     return count
 
 
-@_compiled
+@compiled
 def _recreate(
     cost: IntArray,
     travel: IntArray,
@@ -398,7 +382,7 @@ def _recreate(
     return True
 
 
-@_compiled
+@compiled
 def _steps(
     cost: IntArray,
     travel: IntArray,

@@ -63,3 +63,13 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session on the migrated database; the test commits what it wants to keep."""
     with make_session_factory(engine)() as session:
         yield session
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_searches() -> None:
+    """Compile (or load from numba's cache) the array searches once, before any test's solve: their first compile
+    on a fresh checkout takes 15-30 s, which would eat the one- or two-second budgets the tests give a solve."""
+    from routing import vrptw_ls, week_ls
+
+    vrptw_ls.warm_up()
+    week_ls.warm_up()

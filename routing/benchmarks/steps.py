@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from routing import vrptw_ls
 from routing.benchmarks import solomon
+from routing.compiled import COMPILED
 from routing.config import SearchConfig
 from routing.engine import solve_once
 from routing.model import EngineProblem, mandatory_penalty
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         vrptw_ls.solve_vrptw(problem, time_limit_s=args.seconds, initial_routes=first.routes, on_steps=counted.append)
         new = counted[0] / (time.monotonic() - began)
         print(f"{name:<10}{old:>18.1f}{new:>20.0f}{new / max(old, 1e-9):>8.0f}")
-    print("compiled by numba" if vrptw_ls.COMPILED else "numba not installed: vrptw_ls ran as plain Python")
+    print("compiled by numba" if COMPILED else "numba not installed: vrptw_ls ran as plain Python")
 
 
 if __name__ == "__main__":

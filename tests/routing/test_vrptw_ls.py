@@ -1,6 +1,6 @@
 """The dedicated VRPTW search: which problems it takes, that its constant-time insertion test agrees with a full
 recomputation, that every step it accepts keeps the routes feasible by the independent Solomon evaluator, and that
-it improves a bad start. Without numba (the dev install) the same code runs as plain Python."""
+it improves a bad start."""
 
 from __future__ import annotations
 
