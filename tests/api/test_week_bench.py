@@ -17,7 +17,8 @@ runner = CliRunner()
 @pytest.mark.slow
 def test_week_bench_prints_value_bound_and_greedy(tmp_path: Path) -> None:
     """A 5 s run: every figure printed, the JSON keys, no violation in either plan, both values below the bound;
-    re-optimising the unchanged week from its plan is never worse (the search starts from the plan's value)."""
+    re-optimising the unchanged week from its plan is never worse (the search starts from the plan's value); no
+    reference value for a week it was not measured on."""
     out = tmp_path / "week.json"
     args = ["week", "--week", "2026-11-23", "--time-limit", "5", "--json", str(out), "--reoptimize"]
     result = runner.invoke(bench_app, args)
@@ -36,6 +37,9 @@ def test_week_bench_prints_value_bound_and_greedy(tmp_path: Path) -> None:
     again = document["reoptimized"]
     assert again["objective"] >= document["objective"] and again["violations"] == 0
     assert any(line.startswith("re-optimised") for line in result.stdout.splitlines())
+    # the long run's reference belongs to the week of 2026-12-07: another week is another problem
+    assert not any(line.startswith("reference value") for line in result.stdout.splitlines())
+    assert document["reference_value"] is None
 
 
 def _one_error_line(args: list[str]) -> str:
