@@ -29,6 +29,7 @@ from routing.benchmarks.pvrp import SCALE, PvrpInstance
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 F = TypeVar("F", bound=Callable[..., Any])
 
 try:
@@ -142,9 +143,6 @@ class State:
             self.mask,
         )
 
-    def copy(self) -> State:
-        return State(*(a.copy() for a in self.arrays()))
-
     def plan(self) -> list[list[list[int]]]:
         """Per day, its non-empty routes."""
         t, m = self.size.shape
@@ -224,7 +222,7 @@ def _refresh(
 
 @_compiled
 def _remove_customer(
-    nodes: IntArray, size: IntArray, route_of: IntArray, position: IntArray, mask: IntArray, c: int, touched: IntArray
+    nodes: IntArray, size: IntArray, route_of: IntArray, position: IntArray, mask: IntArray, c: int, touched: BoolArray
 ) -> None:
     """Take every visit of ``c`` out of its routes (routes not refreshed), marking them in ``touched``."""
     t = size.shape[0]
@@ -264,7 +262,7 @@ def _step(
     route_of: IntArray,
     position: IntArray,
     mask: IntArray,
-    touched: IntArray,
+    touched: BoolArray,
     removed: IntArray,
     mean_removed: int,
     max_string: int,
@@ -351,11 +349,14 @@ def _step(
     where_k = np.empty(t, dtype=np.int64)
     for j in range(count):
         c = order[j]
+        allowed = 0
+        for i in range(first[c], first[c + 1]):
+            allowed |= masks[i]
         for d in range(t):
             cost[d] = np.inf
             where_r[d] = -1
             where_k[d] = -1
-            if demand[c] > capacity[d]:
+            if not allowed >> d & 1 or demand[c] > capacity[d]:
                 continue
             empty_tried = False
             for r in range(m):

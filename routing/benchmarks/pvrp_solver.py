@@ -1,8 +1,12 @@
-"""The periodic VRP benchmark's solver, which only the benchmark runs. It splits the problem in two: which
-visit-day combination each customer gets, searched in plain Python (simulated annealing over ruin and recreate with
-cheapest insertions: the engine has no "one of these day sets" constraint), and the routes of the whole period for
-fixed combinations, searched by the engine. Customers visited once keep their freedom in the engine: one node
-that any vehicle of an allowed day may serve, so a period made only of them is one CVRP with ``m · t`` vehicles.
+"""The periodic VRP benchmark's solver, which only the benchmark runs: a greedy construction, then the compiled
+search of ``pvrp_ls`` over routes and visit-day combinations together for the whole budget (the engine has no "one
+of these day sets" constraint, and a Python search made too few moves on the large instances).
+
+Only when the construction leaves customers out do the older phases run first: simulated annealing over ruin and
+recreate in plain Python, which counts a pending customer as longer than any insertion, alternating with engine
+searches of the whole period for fixed combinations. Customers visited once keep their freedom in the engine: one
+node that any vehicle of an allowed day may serve, so a period made only of them is one CVRP with ``m · t``
+vehicles.
 """
 
 from __future__ import annotations
@@ -27,32 +31,39 @@ from routing.search import solve as engine_solve
 
 
 def solve(inst: PvrpInstance, time_limit_s: float, *, workers: int = 2, seed: int = 0) -> Plan:
-    """The best plan found within ``time_limit_s`` wall seconds: greedy construction, then phases of ruin and
-    recreate over combinations (one annealing chain per worker) alternating with engine searches of the whole
-    period, each phase starting from the best plan so far. May leave customers out only when no feasible plan
-    was found; the evaluator then says so."""
+    """The best plan found within ``time_limit_s`` wall seconds: greedy construction, then the compiled search of
+    ``pvrp_ls`` (one chain per worker, different seeds, the best kept). While the construction leaves customers
+    out, phases of the Python annealing and the engine place them first. May leave customers out only when no
+    feasible plan was found; the evaluator then says so."""
     started = time.monotonic()
     state = _State(inst, random.Random(seed))
     state.construct()
+    ends = started + time_limit_s - RETURN_MARGIN_S
     for p, (kind, share) in enumerate(PHASES):
-        left = started + time_limit_s - RETURN_MARGIN_S - time.monotonic()
+        if not state.customers or not state.pending():
+            break
+        left = ends - time.monotonic()
         later = sum(s for _, s in PHASES[p + 1 :])
-        seconds = left * share / (share + later)
+        seconds = left * share / (share + later) * PENDING_SHARE
         if seconds <= 0.05:
             break
-        if not state.customers:
-            break
-        if kind == "engine" and (state.pending() or seconds < MIN_ENGINE_S):
+        if kind == "engine" and seconds < MIN_ENGINE_S:
             kind = "anneal"
         if kind == "anneal":
             _anneal(state, seconds, workers, seed + p)
         else:
             state.engine_round(seconds, workers, seed + p)
+    if state.customers and not state.pending():
+        _compiled_search(state, ends - time.monotonic(), workers, seed)
     return state.plan()
 
 
 PHASES: tuple[tuple[str, float], ...] = (("anneal", 0.35), ("engine", 0.15), ("anneal", 0.35), ("engine", 0.15))
-"""Phases in order with their share of the budget; time a phase does not use goes to the later ones."""
+"""Phases in order with their share of the budget while the construction leaves customers out; time a phase
+does not use goes to the later ones."""
+
+PENDING_SHARE = 0.5
+"""Share of what is left that the phases placing pending customers take, the rest kept for the compiled search."""
 
 ENGINE_CONFIGS = tuple(replace(config, ruin_size=0) for config in PORTFOLIO)
 """The engine phases search without ruin and recreate: the PVRP figures (docs/engine.md) were measured so, and ruin
@@ -66,6 +77,46 @@ RETURN_MARGIN_S = 0.2
 
 START_TEMPERATURE = 1.0
 """The annealing starts accepting a worsening of this share of the mean length per customer with odds 1/e."""
+
+
+def _compiled_search(state: _State, seconds: float, workers: int, seed: int) -> None:
+    """``pvrp_ls.search`` for ``seconds`` from the current plan, which must place every customer: one chain per
+    worker, the best chain kept when the evaluator accepts it."""
+    from routing.benchmarks import pvrp_ls  # loads numba (about half a second) only when the benchmark runs
+
+    ends = time.monotonic() + seconds
+    pvrp_ls.warm_up()  # before forking: the workers inherit the compiled code instead of each loading it
+    seconds = ends - time.monotonic()  # the first run on a machine compiles for about 15 s within the budget
+    if seconds <= 0.05:
+        return
+    start = [[list(r) for r in day] for day in state.routes]
+    results: list[list[list[list[int]]] | None]
+    if workers <= 1:
+        results = [pvrp_ls.search(state.inst, start, seconds, seed=seed)]
+    else:
+        context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [
+                    pool.submit(pvrp_ls.search, state.inst, start, seconds - ANNEAL_STARTUP_S, seed=seed * 101 + w)
+                    for w in range(workers)
+                ]
+                results = [f.result() for f in futures]
+        except (OSError, BrokenProcessPool):  # no worker processes here: one chain in this process instead
+            results = [pvrp_ls.search(state.inst, start, seconds, seed=seed)]
+    best = state.cost()
+    for routes in results:
+        if routes is None:
+            continue
+        check = evaluate(state.inst, [(d + 1, r) for d in range(state.inst.t) for r in routes[d]])
+        if check.feasible and check.value < best - 1e-9:
+            best = check.value
+            days: dict[int, list[int]] = {}
+            for d, day in enumerate(routes):
+                for route in day:
+                    for c in route:
+                        days.setdefault(c, []).append(d + 1)
+            state.restore((routes, {c: tuple(v) for c, v in days.items()}))
 
 
 def _anneal(state: _State, seconds: float, workers: int, seed: int) -> None:
