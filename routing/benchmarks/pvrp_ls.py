@@ -154,7 +154,8 @@ class State:
 
 def new_state(arr: Arrays, m: int, routes: Sequence[Sequence[Sequence[int]]]) -> State | None:
     """Per day, its routes as a state; None when a day has more than ``m`` routes or a route breaks the capacity
-    or the duration limit. Customers' masks are the days they are visited."""
+    or the duration limit. Customers' masks are the days they are visited; those visited on none are pending, and
+    the search places them first."""
     t = len(routes)
     n = len(arr.dist)
     width = n + 2
@@ -267,9 +268,10 @@ def _step(
     mean_removed: int,
     max_string: int,
     blink: float,
-) -> bool:
-    """One ruin and recreate on the arrays in place, marking the routes it changed in ``touched``; False when a
-    customer fits in none of its combinations (the caller restores the touched routes)."""
+) -> int:
+    """One ruin and recreate on the arrays in place, marking the routes it changed in ``touched``. Removed and
+    pending customers (mask 0) are put back; returns how many stay pending because no combination fits, or -1
+    when a route left by the ruin breaks the duration limit (the caller restores the touched routes)."""
     t, m = size.shape
     customers = near.shape[1]
     used = 0
@@ -331,7 +333,13 @@ def _step(
             if touched[d, r]:
                 _refresh(dist, travel, service, demand, nodes, size, load, duration, length, route_of, position, d, r)
                 if duration[d, r] > limit[d]:
-                    return False  # rounding up may break the triangle inequality by a unit: a shortcut is longer
+                    return -1  # rounding up may break the triangle inequality by a unit: a shortcut is longer
+    for i in range(customers):
+        c = near[0, i]
+        if mask[c] == 0 and not out[c]:
+            out[c] = True
+            removed[count] = c
+            count += 1
     order = removed[:count].copy()
     keys = np.empty(count, dtype=np.float64)
     draw = np.random.random()
@@ -344,6 +352,7 @@ def _step(
         else:
             keys[j] = -dist[0, c]
     order = order[np.argsort(keys)]
+    pending = 0
     cost = np.empty(t, dtype=np.float64)
     where_r = np.empty(t, dtype=np.int64)
     where_k = np.empty(t, dtype=np.int64)
@@ -392,7 +401,8 @@ def _step(
                 best = total_cost
                 best_mask = combo
         if best_mask == 0:
-            return False
+            pending += 1
+            continue
         for d in range(t):
             if best_mask >> d & 1:
                 r = where_r[d]
@@ -404,7 +414,7 @@ def _step(
                 touched[d, r] = True
                 _refresh(dist, travel, service, demand, nodes, size, load, duration, length, route_of, position, d, r)
         mask[c] = best_mask
-    return True
+    return pending
 
 
 @_compiled
@@ -430,6 +440,7 @@ def _steps(
     best_nodes: IntArray,
     best_size: IntArray,
     best_value: float,
+    penalty: float,
     steps: int,
     temperature: float,
     mean_removed: int,
@@ -452,16 +463,19 @@ def _steps(
     touched = np.zeros((t, m), dtype=np.bool_)
     removed = np.empty(len(mask), dtype=np.int64)
     current = length.sum()
+    for c in near[0]:
+        if mask[c] == 0:
+            current += penalty
     best = best_value
     accepted = 0
     for _ in range(steps):
         touched[:] = False
-        ok = _step(
+        pending = _step(
             dist, travel, service, demand, capacity, limit, masks, first, near, frequency, w_nodes, w_size, w_load,
             w_duration, w_length, w_route_of, w_position, w_mask, touched, removed, mean_removed, max_string, blink,
         )  # fmt: skip
-        value = w_length.sum()
-        take = ok and value <= current - temperature * math.log(np.random.random() + 1e-300)
+        value = w_length.sum() + penalty * pending
+        take = pending >= 0 and value <= current - temperature * math.log(np.random.random() + 1e-300)
         # Copy the touched routes one way or the other, and the places of the customers they hold or held.
         for d in range(t):
             for r in range(m):
@@ -515,8 +529,9 @@ def search(
     config: LsConfig | None = None,
     on_steps: Callable[[int], None] | None = None,
 ) -> list[list[list[int]]] | None:
-    """The best plan (per day, its routes) the search finds within ``seconds`` from ``routes``, a feasible plan
-    of the whole period; None when ``routes`` is not one the arrays accept. ``on_steps`` receives the number of
+    """The best plan (per day, its routes) the search finds within ``seconds`` from ``routes``, which may leave
+    customers out (the search places them first, and may leave some when it cannot) but must otherwise be
+    feasible; None when it is not. ``on_steps`` receives the number of
     steps made, once at the end."""
     started = time.monotonic()
     config = config or LsConfig()
@@ -525,16 +540,20 @@ def search(
     if state is None or len(arr.customers) == 0:
         return None
     best_nodes, best_size = state.nodes.copy(), state.size.copy()
-    best_value = float(state.length.sum())
+    # More than any insertion can cost: a plan with fewer customers left out always wins.
+    penalty = 4 * float(arr.dist.max()) * inst.t + 1
+    length = float(state.length.sum())
+    best_value = length + penalty * int(np.count_nonzero(state.mask[arr.customers] == 0))
     arcs = int(np.count_nonzero(state.size)) + int(state.size.sum())
-    mean_arc = best_value / max(1, arcs)
+    mean_arc = length / max(1, arcs)
     first, last = config.first_temperature * mean_arc, config.last_temperature * mean_arc
     steps = batch = 0
     while (now := time.monotonic() - started) < seconds:
         temperature = first * (last / first) ** (now / seconds) if first > 0 else 0.0
         _, best_value, _ = _steps(
             arr.dist, arr.travel, arr.service, arr.demand, arr.capacity, arr.limit, arr.masks, arr.first, arr.near,
-            arr.frequency, *state.arrays(), best_nodes, best_size, best_value, config.batch, temperature,
+            arr.frequency, *state.arrays(), best_nodes, best_size, best_value, penalty, config.batch,
+            temperature,
             config.mean_removed, config.max_string, config.blink, (seed * 1_000_003 + batch) % (2**31),
         )  # fmt: skip
         steps += config.batch
@@ -568,5 +587,6 @@ def warm_up() -> None:
     assert state is not None
     _steps(
         arr.dist, arr.travel, arr.service, arr.demand, arr.capacity, arr.limit, arr.masks, arr.first, arr.near,
-        arr.frequency, *state.arrays(), state.nodes.copy(), state.size.copy(), 1e9, 2, 1.0, 10, 10, 0.01, 0,
+        arr.frequency, *state.arrays(), state.nodes.copy(), state.size.copy(), 1e9, 1e3, 2, 1.0, 10, 10, 0.01,
+        0,
     )  # fmt: skip

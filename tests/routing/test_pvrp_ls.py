@@ -85,3 +85,12 @@ def test_solver_uses_the_search_and_stays_feasible() -> None:
     check = pvrp.evaluate(inst, plan)
     assert check.errors == ()
     assert check.value <= constructed(inst).cost() + 1e-9
+
+
+def test_search_places_customers_the_start_left_out() -> None:
+    """A start missing two customers (as a construction that could not fit them leaves it) comes back whole."""
+    inst = made_up(6)
+    start = [[[c for c in route if c not in (1, 2)] for route in day] for day in constructed(inst).routes]
+    routes = pvrp_ls.search(inst, start, 0.3, seed=6, config=pvrp_ls.LsConfig(batch=20))
+    assert routes is not None
+    assert pvrp.evaluate(inst, [(d + 1, r) for d in range(inst.t) for r in routes[d]]).errors == ()
