@@ -1,8 +1,8 @@
-"""The periodic VRP benchmark's solver, which only the benchmark runs. It splits the problem in two: which
-visit-day combination each customer gets, searched in plain Python (simulated annealing over ruin and recreate with
-cheapest insertions: the engine has no "one of these day sets" constraint), and the routes of the whole period for
-fixed combinations, searched by the engine. Customers visited once keep their freedom in the engine: one node
-that any vehicle of an allowed day may serve, so a period made only of them is one CVRP with ``m · t`` vehicles.
+"""The periodic VRP benchmark's solver, which only the benchmark runs: a greedy construction, then the compiled
+search of ``pvrp_ls`` over routes and visit-day combinations together for the whole budget, one chain per worker.
+
+Earlier versions alternated a plain-Python annealing over combinations with engine searches of the whole period for
+fixed combinations; the Python search made far too few moves on the large instances in 60 s (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -14,108 +14,83 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from routing.benchmarks.portfolios import PORTFOLIO
 from routing.benchmarks.pvrp import SCALE, FloatMatrix, Plan, PvrpInstance, evaluate
-from routing.model import EngineProblem, EngineVehicle, Profile, VisitGroup
-from routing.search import SearchParams
-from routing.search import solve as engine_solve
 
 
 def solve(inst: PvrpInstance, time_limit_s: float, *, workers: int = 2, seed: int = 0) -> Plan:
-    """The best plan found within ``time_limit_s`` wall seconds: greedy construction, then phases of ruin and
-    recreate over combinations (one annealing chain per worker) alternating with engine searches of the whole
-    period, each phase starting from the best plan so far. May leave customers out only when no feasible plan
-    was found; the evaluator then says so."""
-    started = time.monotonic()
+    """The best plan found within ``time_limit_s`` wall seconds: greedy construction, then ``pvrp_ls.search`` from
+    it in each of ``workers`` processes with different seeds, the best kept. May leave customers out only when no
+    feasible plan was found; the evaluator then says so."""
+    ends = time.monotonic() + time_limit_s - RETURN_MARGIN_S
     state = _State(inst, random.Random(seed))
     state.construct()
-    for p, (kind, share) in enumerate(PHASES):
-        left = started + time_limit_s - RETURN_MARGIN_S - time.monotonic()
-        later = sum(s for _, s in PHASES[p + 1 :])
-        seconds = left * share / (share + later)
-        if seconds <= 0.05:
-            break
-        if not state.customers:
-            break
-        if kind == "engine" and (state.pending() or seconds < MIN_ENGINE_S):
-            kind = "anneal"
-        if kind == "anneal":
-            _anneal(state, seconds, workers, seed + p)
-        else:
-            state.engine_round(seconds, workers, seed + p)
+    if state.customers:
+        _compiled_search(state, ends, workers, seed)
     return state.plan()
 
-
-PHASES: tuple[tuple[str, float], ...] = (("anneal", 0.35), ("engine", 0.15), ("anneal", 0.35), ("engine", 0.15))
-"""Phases in order with their share of the budget; time a phase does not use goes to the later ones."""
-
-ENGINE_CONFIGS = tuple(replace(config, ruin_size=0) for config in PORTFOLIO)
-"""The engine phases search without ruin and recreate: the PVRP figures (docs/engine.md) were measured so, and ruin
-and recreate (which the VRPTW portfolio gained later) has not been measured on the periodic problem."""
-
-MIN_ENGINE_S = 1.0
-"""Shorter engine phases are spent annealing instead: worker start and model building would eat them."""
 
 RETURN_MARGIN_S = 0.2
 """Kept back from the budget for returning the plan."""
 
-START_TEMPERATURE = 1.0
-"""The annealing starts accepting a worsening of this share of the mean length per customer with odds 1/e."""
+STARTUP_S = 0.15
+"""Wall time a worker process needs to start."""
 
 
-def _anneal(state: _State, seconds: float, workers: int, seed: int) -> None:
-    """Ruin and recreate for ``seconds``: one chain per worker from the current plan, the best chain kept."""
-    temperature = START_TEMPERATURE * state.cost() / max(1, len(state.customers))
+def _compiled_search(state: _State, ends: float, workers: int, seed: int) -> None:
+    """``pvrp_ls.search`` until ``ends`` from the current plan: one chain per worker, the best kept (fewest
+    customers left out, then shortest)."""
+    from routing.benchmarks import pvrp_ls  # loads numba (about half a second) only when the benchmark runs
+
+    pvrp_ls.warm_up()  # before forking: the workers inherit the compiled code instead of each loading it
+    seconds = ends - time.monotonic()  # the first run on a machine compiles for about 15 s within the budget
+    if seconds <= 0.05:
+        return
+    start = [[list(r) for r in day] for day in state.routes]
+    results: list[list[list[list[int]]] | None]
     if workers <= 1:
-        state.ruin_and_recreate(time.monotonic() + seconds, temperature)
-        return
-    start = state.snapshot()
-    ends = time.monotonic() + seconds
-    context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [
-                pool.submit(_anneal_worker, state.inst, start, seconds - ANNEAL_STARTUP_S, temperature, seed * 101 + w)
-                for w in range(workers)
-            ]
-            results = [f.result() for f in futures]
-    except (OSError, BrokenProcessPool):  # no worker processes here: one chain in this process instead
-        state.ruin_and_recreate(ends, temperature)
-        return
-    best = min(results, key=lambda r: r[0])
-    if best[0] < state.penalised() - 1e-9:
-        state.restore(best[1])
-
-
-ANNEAL_STARTUP_S = 0.15
-"""Wall time a chain's worker needs to start."""
-
-
-def _anneal_worker(
-    inst: PvrpInstance, start: _Snapshot, seconds: float, temperature: float, seed: int
-) -> tuple[float, _Snapshot]:
-    state = _State(inst, random.Random(seed))
-    state.restore(start)
-    state.ruin_and_recreate(time.monotonic() + max(0.05, seconds), temperature)
-    return state.penalised(), state.snapshot()
-
-
-_Snapshot = tuple[list[list[list[int]]], dict[int, tuple[int, ...]]]
+        results = [pvrp_ls.search(state.inst, start, seconds, seed=seed)]
+    else:
+        context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [
+                    pool.submit(pvrp_ls.search, state.inst, start, seconds - STARTUP_S, seed=seed * 101 + w)
+                    for w in range(workers)
+                ]
+                results = [f.result() for f in futures]
+        except (OSError, BrokenProcessPool):  # no worker processes here: one chain in this process instead
+            results = [pvrp_ls.search(state.inst, start, ends - time.monotonic(), seed=seed)]
+    best = state.penalised()
+    saved = state.snapshot()
+    for routes in results:
+        if routes is None:
+            continue
+        days: dict[int, list[int]] = {}
+        for d, day in enumerate(routes):
+            for route in day:
+                for c in route:
+                    days.setdefault(c, []).append(d + 1)
+        state.restore((routes, {c: tuple(v) for c, v in days.items()}))
+        check = evaluate(state.inst, state.plan())
+        value = state.penalised()
+        if (check.feasible or state.pending()) and value < best - 1e-9:
+            best, saved = value, state.snapshot()
+    state.restore(saved)
 
 
 class _State:
-    """A plan being improved: the routes of each day and the combination of each customer placed so far.
+    """A plan being built: the routes of each day and the combination of each customer placed so far.
 
     Customers without a combination are pending; only a construction that could not fit everyone leaves some,
-    and ruin and recreate, which counts each one as longer than any insertion, places them first.
+    and the compiled search, which counts each one as longer than any insertion, places them first.
 
-    Duration checks use the engine's integer arithmetic (travel and service rounded up, limit rounded down), so
-    every plan held here is also a valid warm start for the engine and fits D in double precision.
+    Duration checks use the engine's integer arithmetic (travel and service rounded up, limit rounded down), as
+    ``pvrp_ls`` does, so every plan held here fits D in double precision.
     """
 
     def __init__(self, inst: PvrpInstance, rng: random.Random) -> None:
@@ -281,128 +256,11 @@ class _State:
         """Length plus, per pending customer, more than any insertion can cost: fewer pending always wins."""
         return self.cost() + self.penalty * len(self.pending())
 
-    def ruin_and_recreate(self, deadline: float, start_temperature: float) -> int:
-        """Simulated annealing over ruin and recreate: remove a neighbourhood of customers (every visit) and
-        reinsert each, and every pending one, with its cheapest combination. Ends holding the best plan met;
-        returns the accepted moves."""
-        inst = self.inst
-        accepted = 0
-        if not self.customers:
-            return 0
-        cost = best_cost = self.penalised()
-        best = self.snapshot()
-        size = max(2, min(RUIN_MAX, len(self.customers) // 4))
-        began = time.monotonic()
-        span = max(1e-3, deadline - began)
-        while (now := time.monotonic()) < deadline:
-            temperature = start_temperature * (FINAL_TEMPERATURE_RATIO ** ((now - began) / span))
-            seed = self.rng.choice(self.customers)
-            k = self.rng.randint(2, size)
-            near = sorted(self.customers, key=lambda c: float(self.dist[seed, c]))[:k]
-            saved = self.snapshot()
-            for c in near:
-                for day in self.combo.pop(c, ()):
-                    self.remove(day - 1, c)
-            again = list(dict.fromkeys(near + self.pending()))
-            if self.rng.random() < 0.5:
-                self.rng.shuffle(again)
-            else:
-                again.sort(key=lambda c: -inst.demand[c] * inst.frequency[c])
-            for c in again:
-                found = self.best_combination(c, ())
-                if found is not None:
-                    self.place(c, found[1])
-            new = self.penalised()
-            if new < cost - temperature * math.log(1.0 - self.rng.random()):
-                cost, accepted = new, accepted + 1
-                if new < best_cost - 1e-9:
-                    best_cost, best = new, self.snapshot()
-                continue
-            self.restore(saved)
-        self.restore(best)
-        return accepted
-
     def snapshot(self) -> tuple[list[list[list[int]]], dict[int, tuple[int, ...]]]:
         return [[list(r) for r in day] for day in self.routes], dict(self.combo)
 
     def restore(self, saved: tuple[list[list[list[int]]], dict[int, tuple[int, ...]]]) -> None:
         self.routes, self.combo, self._cache = [[list(r) for r in day] for day in saved[0]], dict(saved[1]), {}
-
-    # -- the engine --------------------------------------------------------------------------------------------
-
-    def engine_round(self, seconds: float, workers: int, seed: int) -> None:
-        """Search the routes of the whole period for the current combinations, starting from the current plan."""
-        inst = self.inst
-        m = inst.m
-        node_customer = [0]
-        allowed: list[tuple[int, ...] | None] = [None]
-        node_of: dict[tuple[int, int], int] = {}
-        groups: list[VisitGroup] = []
-        for c in self.customers:
-            if self._free(c):
-                days = sorted({d for combo in inst.combinations[c] for d in combo})
-                node = len(node_customer)
-                node_customer.append(c)
-                every_day = len(days) == inst.t
-                allowed.append(None if every_day else tuple(v for d in days for v in range((d - 1) * m, d * m)))
-                for d in days:
-                    node_of[(c, d)] = node
-                groups.append(VisitGroup((node,), None))
-            else:
-                for d in self.combo[c]:
-                    node = len(node_customer)
-                    node_customer.append(c)
-                    allowed.append(tuple(range((d - 1) * m, d * m)))
-                    node_of[(c, d)] = node
-                    groups.append(VisitGroup((node,), None))
-        index = np.asarray(node_customer)
-        cost = np.rint(self.dist[np.ix_(index, index)] * SCALE).astype(np.int64)
-        travel = self.travel[np.ix_(index, index)]
-        service = tuple(int(self.service[c]) for c in node_customer)
-        horizon = int(travel.max(axis=1).sum() + sum(service)) + 1
-        ends = [horizon if limit is None else min(limit, horizon) for limit in self.limit]
-        vehicles = tuple(
-            EngineVehicle(start=0, end=0, capacity=inst.capacity[d], latest_end=ends[d])
-            for d in range(inst.t)
-            for _ in range(m)
-        )
-        problem = EngineProblem(
-            n_nodes=len(node_customer),
-            profiles=(Profile(cost=cost, travel=travel, service=service),),
-            vehicles=vehicles,
-            groups=tuple(groups),
-            demand=tuple(inst.demand[c] for c in node_customer),
-            allowed=None if all(a is None for a in allowed) else tuple(allowed),
-            horizon=horizon,
-        )
-        initial: list[list[int]] = [[] for _ in vehicles]
-        for d in range(inst.t):
-            for k, route in enumerate(self.routes[d]):
-                initial[d * m + k] = [node_of[(c, d + 1)] for c in route]
-        params = SearchParams(max(0.2, seconds), workers=workers, seed=seed, configs=ENGINE_CONFIGS)
-        solution = engine_solve(problem, params, initial_routes=initial)
-        if solution is None:
-            return
-        routes: list[list[list[int]]] = [[] for _ in range(inst.t)]
-        combo: dict[int, list[int]] = {}
-        for v, nodes in enumerate(solution.routes):
-            if nodes:
-                route = [node_customer[n] for n in nodes]
-                routes[v // m].append(route)
-                for c in route:
-                    combo.setdefault(c, []).append(v // m + 1)
-        candidate = [(d + 1, r) for d in range(inst.t) for r in routes[d]]
-        if not evaluate(inst, candidate).feasible or self._cost_of(routes) > self.cost() + 1e-9:
-            return
-        self.routes, self._cache = routes, {}
-        self.combo = {c: tuple(sorted(days)) for c, days in combo.items()}
-
-    def _free(self, c: int) -> bool:
-        """A customer visited once whatever its combination: the engine may pick its day."""
-        return all(len(combo) == 1 for combo in self.inst.combinations[c])
-
-    def _cost_of(self, routes: list[list[list[int]]]) -> float:
-        return float(sum(self._length(route) for day in routes for route in day))
 
 
 CONSTRUCTION_ATTEMPTS = 20
@@ -413,12 +271,6 @@ OPEN_FACTORS = (1.0, 0.5, 0.25, 0.0)
 
 ROUTE_MEMO = 200_000
 """Routes whose arc arrays are kept before the memo is cleared."""
-
-RUIN_MAX = 20
-"""Most customers removed at once by ruin and recreate."""
-
-FINAL_TEMPERATURE_RATIO = 0.01
-"""The annealing temperature falls geometrically to this share of its start."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Run a benchmark family: solve every instance with the engine (and optionally PyVRP / VROOM), check each
 solution with the family's own evaluator, and report value, gap to the best-known solution, wall and CPU time.
-The periodic VRP is solved by ``pvrp_solver.solve`` (the engine inside a search over visit-day combinations) alone.
+The periodic VRP is solved by ``pvrp_solver.solve`` (a compiled search over routes and visit-day combinations)
+alone.
 
 A missing or infeasible solution is a failure, never a large gap: the figures compare only checked solutions.
 """
