@@ -70,6 +70,8 @@ def compiled_searches() -> None:
     """Compile (or load from numba's cache) the array searches once, before any test's solve: their first compile
     on a fresh checkout takes 15-30 s, which would eat the one- or two-second budgets the tests give a solve."""
     from routing import vrptw_ls, week_ls
+    from routing.benchmarks import pvrp_ls
 
     vrptw_ls.warm_up()
     week_ls.warm_up()
+    pvrp_ls.warm_up()

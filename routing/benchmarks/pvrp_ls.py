@@ -10,8 +10,7 @@ on whatever days those routes run; a removed customer loses every visit. Each is
 demand·frequency first or farthest first order, with the allowed combination whose per-day cheapest feasible
 insertions (capacity, duration, at most m routes a day; each position skipped with a small probability, the
 blinks) cost least, so a customer may move to other days as well as other routes. Steps are accepted by simulated
-annealing; the best plan met is kept. Compiled by numba when installed (the ``bench`` extra); otherwise the same
-code runs as plain Python, slowly (the tests run it so on tiny instances).
+annealing; the best plan met is kept. Compiled by numba (``routing/compiled.py``).
 """
 
 from __future__ import annotations
@@ -20,32 +19,17 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from routing.benchmarks.pvrp import SCALE, PvrpInstance
+from routing.compiled import compiled
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-F = TypeVar("F", bound=Callable[..., Any])
 
-try:
-    import numba
-
-    def _compiled(function: F) -> F:
-        return cast(F, numba.njit(cache=True)(function))
-
-    # getattr: numba's config is untyped where numba is installed, and absent for mypy where it is not.
-    COMPILED = not bool(getattr(numba.config, "DISABLE_JIT", False))
-except ImportError:  # pragma: no cover - the bench extra installs numba; the tests also run without it
-
-    def _compiled(function: F) -> F:
-        return function
-
-    COMPILED = False
 
 INF = 1 << 60
 
@@ -188,7 +172,7 @@ def new_state(arr: Arrays, m: int, routes: Sequence[Sequence[Sequence[int]]]) ->
     return state
 
 
-@_compiled
+@compiled
 def _refresh(
     dist: FloatArray,
     travel: IntArray,
@@ -225,7 +209,7 @@ def _refresh(
     length[d, r] = total
 
 
-@_compiled
+@compiled
 def _remove_customer(
     nodes: IntArray, size: IntArray, route_of: IntArray, position: IntArray, mask: IntArray, c: int, touched: BoolArray
 ) -> None:
@@ -247,7 +231,7 @@ def _remove_customer(
     mask[c] = 0
 
 
-@_compiled
+@compiled
 def _two_opt(
     dist: FloatArray, travel: IntArray, limit: int, nodes: IntArray, size: IntArray, duration: IntArray, d: int, r: int
 ) -> bool:
@@ -286,7 +270,7 @@ def _two_opt(
     return changed
 
 
-@_compiled
+@compiled
 def _step(
     dist: FloatArray,
     travel: IntArray,
@@ -468,7 +452,7 @@ def _step(
     return pending
 
 
-@_compiled
+@compiled
 def _steps(
     dist: FloatArray,
     travel: IntArray,
