@@ -20,7 +20,6 @@ from itertools import combinations
 
 import numpy as np
 
-from routing import week_ls
 from routing.config import SearchConfig
 from routing.model import DailyTravel, EngineProblem, EngineVehicle, Profile, VisitGroup
 from routing.ortools_model import RouteChecker
@@ -99,7 +98,10 @@ class RoutingOptimizer:
         hint: Solution | None = None,
     ) -> Solution:
         # Before the clock starts: the first solve on a machine compiles the weekly search (numba, 15-30 s),
-        # which would otherwise eat the planner's budget; later ones load it from numba's cache.
+        # which would otherwise eat the planner's budget; later ones load it from numba's cache. Imported here:
+        # numba takes a second to load, which commands that never solve should not pay.
+        from routing import week_ls
+
         week_ls.warm_up()
         started = time.monotonic()
         nodes = _nodes(problem)
