@@ -183,8 +183,8 @@ def search_one(
     *,
     seed: int = 0,
 ) -> EngineSolution | None:
-    """One configured search: OR-Tools, then (on plain orienteering or plain VRPTW) the dedicated search from its
-    best; ``seed`` tells the workers' dedicated searches apart."""
+    """One configured search: OR-Tools, then (on plain orienteering, plain VRPTW or the weekly model) the dedicated
+    search from its best; ``seed`` tells the workers' dedicated searches apart."""
     return search_both(problem, config, seconds, initial_routes, collect, progress, seed=seed)[0]
 
 

@@ -274,7 +274,11 @@ def new_state(inst: Instance, problem: EngineProblem, routes: Sequence[Sequence[
                 state.pool_load[inst.pool_of[g]] += inst.size[g]
             if inst.set_of[g] >= 0:
                 state.set_count[inst.set_of[g]] += 1
-        if not cast(Callable[..., bool], _refresh)(*inst.arrays(), *state.arrays(), r):
+        if not _refresh(
+            inst.cost, inst.travel, inst.service, inst.wstart, inst.wend, inst.wcount, inst.vprofile, inst.vready,
+            inst.vdue, inst.drive_limit, inst.rest, inst.day, state.nodes, state.count, state.early, state.late,
+            state.cost, state.route_of, state.position, r,
+        ):  # fmt: skip
             return None
     if np.any(state.pool_load > inst.pool_cap) or np.any(state.set_count < inst.set_need):
         return None
@@ -295,12 +299,9 @@ def _earliest(wstart: IntArray, wend: IntArray, wcount: IntArray, node: int, arr
 @compiled
 def _refresh(
     cost: IntArray, travel: IntArray, service: IntArray, wstart: IntArray, wend: IntArray, wcount: IntArray,
-    allowed: BoolArray, vprofile: IntArray, vready: IntArray, vdue: IntArray, group_of: IntArray, prize: IntArray,
-    movable: BoolArray, pool_of: IntArray, size: IntArray, pool_cap: IntArray, set_of: IntArray,
-    set_need: IntArray, drive_limit: IntArray, rest: BoolArray, day: int, near: IntArray, rests_of: IntArray,
+    vprofile: IntArray, vready: IntArray, vdue: IntArray, drive_limit: IntArray, rest: BoolArray, day: int,
     nodes: IntArray, count: IntArray, early: IntArray, late: IntArray, route_cost: IntArray, route_of: IntArray,
-    position: IntArray, visit: IntArray, pool_load: IntArray, set_count: IntArray,
-    r: int,
+    position: IntArray, r: int,
 ) -> bool:  # fmt: skip
     """Recompute route ``r``'s starts, cost and its nodes' places; False when it breaks a window, the vehicle's
     hours or the daily driving limit."""
@@ -478,9 +479,8 @@ def _steps(
             for j in range(gone, gone + picked):
                 _take_out(t_nodes, t_count, t_route_of, t_position, removed[j])
             if _refresh(
-                cost, travel, service, wstart, wend, wcount, allowed, vprofile, vready, vdue, group_of, prize,
-                movable, pool_of, size, pool_cap, set_of, set_need, drive_limit, rest, day, near, rests_of,
-                t_nodes, t_count, t_early, t_late, t_cost, t_route_of, t_position, t_visit, t_pool, t_sets, r,
+                cost, travel, service, wstart, wend, wcount, vprofile, vready, vdue, drive_limit, rest, day,
+                t_nodes, t_count, t_early, t_late, t_cost, t_route_of, t_position, r,
             ):  # fmt: skip
                 for j in range(gone, gone + picked):
                     g = group_of[removed[j]]
@@ -496,9 +496,8 @@ def _steps(
                 t_count[r] = saved_count
                 t_nodes[r, : saved_count + 2] = saved_row[: saved_count + 2]
                 _refresh(
-                    cost, travel, service, wstart, wend, wcount, allowed, vprofile, vready, vdue, group_of, prize,
-                    movable, pool_of, size, pool_cap, set_of, set_need, drive_limit, rest, day, near, rests_of,
-                    t_nodes, t_count, t_early, t_late, t_cost, t_route_of, t_position, t_visit, t_pool, t_sets, r,
+                    cost, travel, service, wstart, wend, wcount, vprofile, vready, vdue, drive_limit, rest, day,
+                    t_nodes, t_count, t_early, t_late, t_cost, t_route_of, t_position, r,
                 )  # fmt: skip
         # recreate: the removed visits, unvisited nodes near the seed and the ruined vehicles' nights at home
         offers = gone
@@ -571,10 +570,8 @@ def _steps(
                     break
                 _put_in(t_nodes, t_count, best_r, best_k, c)
                 if _refresh(
-                    cost, travel, service, wstart, wend, wcount, allowed, vprofile, vready, vdue, group_of, prize,
-                    movable, pool_of, size, pool_cap, set_of, set_need, drive_limit, rest, day, near, rests_of,
-                    t_nodes, t_count, t_early, t_late, t_cost, t_route_of, t_position, t_visit, t_pool, t_sets,
-                    best_r,
+                    cost, travel, service, wstart, wend, wcount, vprofile, vready, vdue, drive_limit, rest, day,
+                    t_nodes, t_count, t_early, t_late, t_cost, t_route_of, t_position, best_r,
                 ):  # fmt: skip
                     t_visit[g] = c
                     if q >= 0:
@@ -585,10 +582,8 @@ def _steps(
                     break
                 _take_out(t_nodes, t_count, t_route_of, t_position, c)
                 _refresh(
-                    cost, travel, service, wstart, wend, wcount, allowed, vprofile, vready, vdue, group_of, prize,
-                    movable, pool_of, size, pool_cap, set_of, set_need, drive_limit, rest, day, near, rests_of,
-                    t_nodes, t_count, t_early, t_late, t_cost, t_route_of, t_position, t_visit, t_pool, t_sets,
-                    best_r,
+                    cost, travel, service, wstart, wend, wcount, vprofile, vready, vdue, drive_limit, rest, day,
+                    t_nodes, t_count, t_early, t_late, t_cost, t_route_of, t_position, best_r,
                 )  # fmt: skip
                 skip_r = best_r
                 skip_k = best_k
