@@ -22,8 +22,9 @@ import numpy as np
 
 from routing.config import SearchConfig
 from routing.model import DailyTravel, EngineProblem, EngineVehicle, Profile, VisitGroup
+from routing.one_stop import SiteOf, one_stop_a_day
 from routing.ortools_model import RouteChecker
-from routing.search import RouteFilter, SearchParams, solve
+from routing.search import RouteFilter, SearchParams, earliest_starts, solve
 from scheduler.domain import Vehicle, VehicleKind
 from scheduler.greedy import greedy_solution
 from scheduler.objective import keeps_daily_drive, route_legs
@@ -128,13 +129,17 @@ class RoutingOptimizer:
         result = solve(engine_problem, params, progress=report, initial_routes=initial, route_ok=drive_ok)
         if result is None:
             raise NoSolution(f"no feasible week found in {time_limit_s:g} s")
+        site_of = _site_of(problem, nodes)
+        gathered = one_stop_a_day(engine_problem, checker, site_of, MINUTES_PER_DAY, result.routes, drive_ok)
+        objective = result.objective if gathered == list(map(list, result.routes)) else checker.objective(gathered)
+        assert objective is not None, "one_stop_a_day keeps the model"
         routes = []
         for v, vehicle in enumerate(problem.vehicles):
-            visits = []
-            for node, start in zip(result.routes[v], result.starts[v], strict=True):
-                visits.append(Visit(_candidate_id(problem, nodes[node]), start))
+            starts = earliest_starts(engine_problem, engine_problem.vehicles[v], gathered[v])
+            assert starts is not None, "one_stop_a_day keeps the windows"
+            visits = [Visit(_candidate_id(problem, nodes[n]), s) for n, s in zip(gathered[v], starts, strict=True)]
             routes.append((vehicle.id, tuple(visits)))
-        return Solution(tuple(routes), result.objective, round(time.monotonic() - started, 3))
+        return Solution(tuple(routes), objective, round(time.monotonic() - started, 3))
 
 
 def _daily_drive_filter(problem: Problem, nodes: list[_Node]) -> RouteFilter:
@@ -147,6 +152,15 @@ def _daily_drive_filter(problem: Problem, nodes: list[_Node]) -> RouteFilter:
         return keeps_daily_drive(problem, vehicle.kind, route_legs(problem, vehicle.id, visits))
 
     return route_ok
+
+
+def _site_of(problem: Problem, nodes: list[_Node]) -> SiteOf:
+    """Where a vehicle stands for a node; a night at home is no stop."""
+
+    def site_of(v: int, node: int) -> str | None:
+        return None if nodes[node].candidate is None else nodes[node].site_by_kind[problem.vehicles[v].kind]
+
+    return site_of
 
 
 def _candidate_id(problem: Problem, node: _Node) -> str:

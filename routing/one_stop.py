@@ -1,0 +1,79 @@
+"""One stop per site a day: a vehicle that serves one site twice in a day, with other stops between, serves it in
+one go instead.
+
+The objective allows such a route (each visit is its own candidate with its own prize), and a short search can
+end on one: Şəki, a village, Şəki again, all on a Tuesday. No crew would drive it, and the plan would show the
+public two stops of one bus in one town on one day. After the search, each such later visit moves up to right
+after the earlier one (or the earlier down to right before the later), where the route then keeps every rule;
+back-to-back visits at one site are one stop in the plan (``scheduler.assemble``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from routing.model import EngineProblem
+from routing.ortools_model import RouteChecker
+from routing.search import RouteFilter, earliest_starts
+
+SiteOf = Callable[[int, int], str | None]
+"""(vehicle, node) → the site where the vehicle serves the node, or None for a node that is no stop (a night)."""
+
+
+def split_stops(
+    problem: EngineProblem, site_of: SiteOf, day: int, v: int, route: Sequence[int]
+) -> list[tuple[int, int]]:
+    """Positions (i, j), i + 1 < j, of visits to one site on one day with other nodes between them."""
+    starts = earliest_starts(problem, problem.vehicles[v], route) or ()
+    first: dict[tuple[str, int], int] = {}
+    split = []
+    for j, (node, start) in enumerate(zip(route, starts, strict=False)):
+        site = site_of(v, node)
+        if site is None:
+            continue
+        i = first.setdefault((site, start // day), j)
+        if i + 1 < j:
+            split.append((i, j))
+        first[(site, start // day)] = j
+    return split
+
+
+def one_stop_a_day(
+    problem: EngineProblem,
+    checker: RouteChecker,
+    site_of: SiteOf,
+    day: int,
+    routes: Sequence[Sequence[int]],
+    route_ok: RouteFilter | None = None,
+) -> list[list[int]]:
+    """``routes`` with each vehicle's split visits gathered where the model (``checker``) and ``route_ok`` allow;
+    a split that no move mends stays (the caller's validator still checks the week)."""
+    current = [list(r) for r in routes]
+    for v in range(len(current)):
+        tried: set[tuple[int, int]] = set()
+        for _ in range(len(current[v])):  # a move can push later visits into the next day: bound the rounds
+            pending = [p for p in split_stops(problem, site_of, day, v, current[v]) if p not in tried]
+            if not pending:
+                break
+            i, j = pending[0]
+            tried.add((i, j))
+            route = current[v]
+            options = (
+                [*route[: i + 1], route[j], *route[i + 1 : j], *route[j + 1 :]],  # the later visit moves up
+                [*route[:i], *route[i + 1 : j], route[i], *route[j:]],  # the earlier one moves down
+            )
+            for option in options:
+                if _keeps(problem, checker, route_ok, [*current[:v], option, *current[v + 1 :]], v):
+                    current[v] = option
+                    tried.clear()
+                    break
+    return current
+
+
+def _keeps(
+    problem: EngineProblem, checker: RouteChecker, route_ok: RouteFilter | None, routes: list[list[int]], v: int
+) -> bool:
+    starts = earliest_starts(problem, problem.vehicles[v], routes[v])
+    if starts is None or checker.objective(routes) is None:
+        return False
+    return route_ok is None or route_ok(v, tuple(routes[v]), starts)
