@@ -18,6 +18,7 @@ the recombination.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -462,6 +463,7 @@ def _steps(
     return current, best
 
 
+@functools.cache  # once per process: the planner and the search both ask
 def warm_up() -> None:
     """Compile (the first run on a machine) or load from numba's cache the compiled steps in this process, so that
     worker processes forked after it inherit them instead of each loading them (about half a second under load)

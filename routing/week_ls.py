@@ -24,6 +24,7 @@ the same code runs uncompiled and slowly.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -107,7 +108,7 @@ class Instance:
     @staticmethod
     def of(problem: EngineProblem) -> Instance:
         n, vehicles = problem.n_nodes, problem.vehicles
-        travel = np.stack([_travel(p, n) for p in problem.profiles])
+        travel = np.stack([_travel(p) for p in problem.profiles])
         windows = problem.windows or ((),) * n
         width = max([len(w) for w in windows] + [1])
         wstart = np.zeros((n, width), dtype=np.int64)
@@ -202,8 +203,8 @@ class Instance:
         )  # fmt: skip
 
 
-def _travel(profile: Profile, n: int) -> IntArray:
-    travel = profile.travel.astype(np.int64).copy()
+def _travel(profile: Profile) -> IntArray:
+    travel = profile.travel.astype(np.int64)  # a copy: astype copies by default
     if profile.forbidden is not None:
         travel[profile.forbidden] = BIG
     return travel
@@ -236,11 +237,8 @@ class State:
             self.pool_load, self.set_count,
         )  # fmt: skip
 
-    def copy(self) -> State:
-        return State(*(a.copy() for a in self.arrays()))
-
     def routes(self) -> tuple[tuple[int, ...], ...]:
-        return tuple(tuple(int(x) for x in self.nodes[r, 1 : self.count[r] + 1]) for r in range(len(self.count)))
+        return _routes(self.nodes, self.count)
 
 
 def new_state(inst: Instance, problem: EngineProblem, routes: Sequence[Sequence[int]]) -> State | None:
@@ -650,6 +648,7 @@ def _value_of_routes(
     return int(total)
 
 
+@functools.cache  # once per process: the planner and the search both ask
 def warm_up() -> None:
     """Compile (the first run on a machine) or load from numba's cache the compiled steps in this process, so that
     worker processes forked after it inherit them instead of each loading them within its budget."""

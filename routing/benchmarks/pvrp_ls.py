@@ -15,6 +15,7 @@ annealing; the best plan met is kept. Compiled by numba (``routing/compiled.py``
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -604,6 +605,7 @@ def search(
     ]
 
 
+@functools.cache  # once per process: the planner and the search both ask
 def warm_up() -> None:
     """Compile (the first run on a machine) or load from numba's cache the compiled steps in this process, so that
     worker processes forked after it inherit them instead of each loading them within its budget."""
