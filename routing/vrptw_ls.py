@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from routing.annealing import Annealing, batch_seed, mean_arc
 from routing.compiled import compiled
 from routing.model import EngineProblem, EngineSolution, EngineVehicle, Profile, VisitGroup, objective_of
 
@@ -59,20 +60,9 @@ def fits(problem: EngineProblem) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class VrptwConfig:
-    mean_removed: int = 10
-    """Customers a ruin removes on average (SISR's c̄)."""
-    max_string: int = 10
-    """Longest string removed from one route (SISR's L_max)."""
-    blink: float = 0.01
-    """Probability that the recreate skips a position it would have checked."""
-    first_temperature: float = 1.0
-    last_temperature: float = 0.01
-    """Annealing temperatures at the start and the end, in mean arc costs of the starting solution; the
-    temperature falls geometrically with the time used. The 19 even-indexed Solomon instances, 10 s, whole
-    portfolio (share 0.9), machine shared: first 0.4 1.09 % (RC208 stuck at 12 %), 1.0 0.33 %, 2.0 0.46 %."""
-    batch: int = 100
-    """Steps per compiled call: the time limit is checked between calls."""
+class VrptwConfig(Annealing):
+    """The shared defaults. First temperature tuned on the 19 even-indexed Solomon instances, 10 s, whole portfolio
+    (share 0.9), machine shared: 0.4 1.09 % (RC208 stuck at 12 %), 1.0 0.33 %, 2.0 0.46 %."""
 
 
 @dataclass(slots=True)
@@ -512,19 +502,17 @@ def solve_vrptw(
     if state is None:
         return None
     best_nodes, best_size = state.nodes.copy(), state.size.copy()
-    arcs = int(np.count_nonzero(state.size)) + int(state.size.sum())
-    mean_arc = float(state.cost.sum()) / max(1, arcs)
-    first, last = config.first_temperature * mean_arc, config.last_temperature * mean_arc
+    arc = mean_arc(float(state.cost.sum()), state.size)
     best_value = int(state.cost.sum())
     history = [(time.monotonic() - started, best_value)]
     seen: set[tuple[int, tuple[int, ...]]] = set()
     steps, batch = 0, 0
     while (now := time.monotonic() - started) < time_limit_s:
-        temperature = first * (last / first) ** (now / time_limit_s) if first > 0 else 0.0
+        temperature = config.temperature(arc, now, time_limit_s)
         _, value = _steps(
             inst.cost, inst.travel, inst.service, inst.ready, inst.due, inst.demand, inst.capacity, inst.near,
             *state.arrays(), best_nodes, best_size, config.batch, temperature, config.mean_removed,
-            config.max_string, config.blink, seed * 1_000_003 + batch,
+            config.max_string, config.blink, batch_seed(seed, batch),
         )  # fmt: skip
         steps += config.batch
         batch += 1

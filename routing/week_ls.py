@@ -34,6 +34,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from routing.annealing import Annealing, batch_seed, mean_arc
 from routing.compiled import compiled
 from routing.model import EngineProblem, EngineSolution, EngineVehicle, Profile, VisitGroup, objective_of
 
@@ -56,23 +57,16 @@ def fits(problem: EngineProblem) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class WeekConfig:
+class WeekConfig(Annealing):
     mean_removed: int = 15
-    """Visits a ruin removes on average (SISR's c̄)."""
-    max_string: int = 10
-    """Longest string removed from one route (SISR's L_max). Tuned on the bundled week of 2026-12-07 (10 s, one
-    core, seed 1, engine objective from the greedy week 198.03 M): 8 and 6 193.72 M, 4 and 6 193.99 M, 15 and 10
-    190.12 M, 25 and 15 190.54 M, 40 and 20 190.58 M; a whole day (a string of a day's visits and the night after)
-    has to go at once for a bus to move to another region."""
+    """Tuned with ``max_string`` on the bundled week of 2026-12-07 (10 s, one core, seed 1, engine objective from the
+    greedy week 198.03 M): 8 and 6 193.72 M, 4 and 6 193.99 M, 15 and 10 190.12 M, 25 and 15 190.54 M, 40 and 20
+    190.58 M; a whole day (a string of a day's visits and the night after) has to go at once for a bus to move to
+    another region."""
     extra: int = 8
     """Unvisited nodes nearest the ruin's seed offered to the recreate besides the removed visits."""
-    blink: float = 0.01
-    """Probability that the recreate skips a position it would have checked."""
     first_temperature: float = 0.5
-    last_temperature: float = 0.01
-    """Annealing temperatures at the start and the end, in mean arc costs of the starting week; geometric in time."""
     batch: int = 50
-    """Steps per compiled call: the time limit is checked between calls."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -685,19 +679,17 @@ def solve_week(
     if state is None:
         return None
     best_nodes, best_count = state.nodes.copy(), state.count.copy()
-    arcs = int(np.count_nonzero(state.count)) + int(state.count.sum())
-    mean_arc = float(state.cost.sum()) / max(1, arcs)
-    first, last = config.first_temperature * mean_arc, config.last_temperature * mean_arc
+    arc = mean_arc(float(state.cost.sum()), state.count)
     best_value = int(_value(inst.prize, state.cost, state.visit))
     history = [(time.monotonic() - started, objective_of(problem, state.routes()))]
     seen: set[tuple[int, tuple[int, ...]]] = set()
     steps, batch = 0, 0
     while (now := time.monotonic() - started) < time_limit_s or batch == 0:
-        temperature = first * (last / first) ** (now / time_limit_s) if first > 0 and time_limit_s > 0 else 0.0
+        temperature = config.temperature(arc, now, time_limit_s)
         _, value = cast(Callable[..., tuple[int, int]], _steps)(
             *inst.arrays(), *state.arrays(), best_nodes, best_count, config.batch if time_limit_s > 0 else 1,
             temperature, config.mean_removed, config.max_string, config.extra, config.blink,
-            seed * 1_000_003 + batch,
+            batch_seed(seed, batch),
         )  # fmt: skip
         steps += config.batch
         batch += 1
