@@ -2,8 +2,8 @@
 one go instead.
 
 The objective allows such a route (each visit is its own candidate with its own prize), and a short search can
-end on one: Şəki, a village, Şəki again, all on a Tuesday. No crew would drive it, and the plan would show the
-public two stops of one bus in one town on one day. After the search, each such later visit moves up to right
+end on one: Şəmkir, the village Kür, Şəmkir again, all on a Tuesday. No crew would drive it, and the plan would
+show the public two stops of one bus in one town on one day. After the search, each such later visit moves up to right
 after the earlier one (or the earlier down to right before the later), where the route then keeps every rule;
 back-to-back visits at one site are one stop in the plan (``scheduler.assemble``).
 """
