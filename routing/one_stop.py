@@ -4,8 +4,10 @@ one go instead.
 The objective allows such a route (each visit is its own candidate with its own prize), and a short search can
 end on one: Şəmkir, the village Kür, Şəmkir again, all on a Tuesday. No crew would drive it, and the plan would
 show the public two stops of one bus in one town on one day. After the search, each such later visit moves up to right
-after the earlier one (or the earlier down to right before the later), where the route then keeps every rule;
-back-to-back visits at one site are one stop in the plan (``scheduler.assemble``).
+after the earlier one (or the earlier down to right before the later), where the route then keeps every rule, and
+where neither can, the later visit (or the earlier, if the later is a lock) is left out: the plan names each stop
+by vehicle, date and place, so a planner could not address either of the two. Visits at one site one after the
+other on one day are one stop in the plan (``scheduler.assemble``).
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ def one_stop_a_day(
     routes: Sequence[Sequence[int]],
     route_ok: RouteFilter | None = None,
 ) -> list[list[int]]:
-    """``routes`` with each vehicle's split visits gathered where the model (``checker``) and ``route_ok`` allow;
-    a split that no move mends stays (the caller's validator still checks the week)."""
+    """``routes`` with each vehicle's split visits gathered where the model (``checker``) and ``route_ok`` allow,
+    else one of the two visits left out; a split of two visits the model needs (locks) stays, and the caller's
+    validator still checks the week."""
     current = [list(r) for r in routes]
     for v in range(len(current)):
         tried: set[tuple[int, int]] = set()
@@ -61,6 +64,8 @@ def one_stop_a_day(
             options = (
                 [*route[: i + 1], route[j], *route[i + 1 : j], *route[j + 1 :]],  # the later visit moves up
                 [*route[:i], *route[i + 1 : j], route[i], *route[j:]],  # the earlier one moves down
+                [*route[:j], *route[j + 1 :]],  # else the later visit goes (its citizens are explained as unserved)
+                [*route[:i], *route[i + 1 :]],  # or the earlier one, when the later is a lock
             )
             for option in options:
                 if _keeps(problem, checker, route_ok, [*current[:v], option, *current[v + 1 :]], v):

@@ -59,11 +59,12 @@ def _stop(problem: Problem, vehicle_id: str, visit: Visit, kind_sites: dict[str,
 
 
 def _merge_back_to_back(items: list[Stop | None]) -> list[Stop | None]:
-    """Visits at the same site one right after the other are one stop for the crew and the public."""
+    """Visits at the same site one after the other on one day are one stop for the crew and the public (a wait
+    between them is time the vehicle stays): a plan names a stop by vehicle, date and place."""
     merged: list[Stop | None] = []
     for item in items:
         last = merged[-1] if merged else None
-        if item is not None and last is not None and last.site_id == item.site_id and last.depart == item.arrive:
+        if item is not None and last is not None and (last.site_id, last.date) == (item.site_id, item.date):
             merged[-1] = replace(
                 last,
                 depart=item.depart,

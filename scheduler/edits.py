@@ -62,6 +62,10 @@ def move_stop(plan: Plan, edit: StopEdit, *, problem: Problem, travel: TravelMod
     to_date = edit.to_date or stop.date
     if not plan.week_start <= to_date < plan.week_start + timedelta(days=7):
         raise EditError(f"to_date: {to_date} is outside the plan's week from {plan.week_start}", "to_date")
+    there = (to_vehicle, to_date, stop.place_id)
+    if there != key and any(is_stop(s, there) for s in plan.stops):
+        field = "to_date" if to_date != stop.date else "to_vehicle_id"
+        raise EditError(f"{field}: {to_vehicle} already stops at {stop.place_id} on {to_date}", field)
     shift = to_date - stop.date
     moved = replace(
         stop,

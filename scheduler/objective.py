@@ -67,8 +67,8 @@ def route_legs(problem: Problem, vehicle_id: str, visits: Sequence[Visit]) -> tu
             raise ValueError(f"{vehicle_id} cannot stop at {candidate.id}")
         end = visit.start_min + problem.service_min(vehicle, candidate.expected_citizens)
         last = items[-1] if items else None
-        if last is not None and last[0] == site and last[2] == visit.start_min:
-            items[-1] = (site, last[1], end)  # back to back at one site: one stop, as ``assemble`` merges them
+        if last is not None and last[0] == site and last[1] // MINUTES_PER_DAY == visit.start_min // MINUTES_PER_DAY:
+            items[-1] = (site, last[1], end)  # one after the other at one site on one day: one stop, as ``assemble``
         else:
             items.append((site, visit.start_min, end))
     if all(item is None for item in items):

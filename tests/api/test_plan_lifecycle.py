@@ -254,6 +254,29 @@ def test_edits_refused_as_asked(client: TestClient, plan_id: int) -> None:
     assert client.get(f"/plans/{plan_id}").json()["version"] == 2
 
 
+def test_a_move_onto_a_day_the_vehicle_already_serves_the_place_is_refused(app: FastAPI, client: TestClient) -> None:
+    """BUS-01 at Oğuz on Monday and on Tuesday: moving Tuesday's stop to Monday (or Monday's to Tuesday) would
+    make two stops of one bus at one place on one day, which no edit can name apart: 422 naming ``to_date``, and
+    the plan keeps its version."""
+    problem = _problem(app)
+    first, second = [
+        c
+        for c in problem.candidates
+        if c.place_id == "AZ-OGU" and "BUS-01" in c.vehicle_ids and not c.locked and not c.request_ids
+    ][:2]
+    solution = Solution((("BUS-01", (Visit(first.id, MONDAY_9), Visit(second.id, TUESDAY_9))),), 0, 0.0)
+    with _sessions(app).begin() as session:
+        plan_id = save_plan(session, plan=build_plan(problem, solution, GraphTravelModel(app.state.network)))
+    url = f"/plans/{plan_id}/stops"
+    for day, to_date in (("2026-11-24", "2026-11-23"), ("2026-11-23", "2026-11-24")):
+        response = client.patch(url, json=_edit("move", "BUS-01", day, "AZ-OGU", 1, to_date=to_date))
+        assert response.status_code == 422, response.json()
+        [error] = response.json()["detail"]
+        assert error["loc"] == ["body", "to_date"]
+        assert f"BUS-01 already stops at AZ-OGU on {to_date}" in error["msg"]
+    assert client.get(f"/plans/{plan_id}").json()["version"] == 1
+
+
 def test_publishing_a_valid_plan(app: FastAPI, client: TestClient, plan_id: int) -> None:
     """Publishing the current version marks the plan published and raises its version; publishing again at the
     new version keeps it published."""

@@ -1,5 +1,6 @@
 """A vehicle serves a site at most once a day (``routing/one_stop.py``): visits to one site on one day with
-other stops between are gathered after the search when the route then keeps every rule, and stay otherwise."""
+other stops between are gathered after the search when the route then keeps every rule, else one of them is left
+out, and only two visits the model needs stay apart."""
 
 from __future__ import annotations
 
@@ -19,16 +20,16 @@ A1, B, A2 = 1, 2, 3
 SITES = {A1: "A", B: "B", A2: "A"}
 
 
-def two_sites(b_window: tuple[int, int], a2_window: tuple[int, int]) -> EngineProblem:
+def two_sites(b_window: tuple[int, int], a2_window: tuple[int, int], *, locks: bool = False) -> EngineProblem:
     """A depot, site A (nodes 1 and 3, 10 min away) and site B (node 2, 30 min from A); an hour's service each;
-    A1 must start by minute 10."""
+    A1 must start by minute 10. With ``locks`` both visits to A are mandatory."""
     travel = np.array([[0, 10, 40, 10], [10, 0, 30, 0], [40, 30, 0, 30], [10, 0, 30, 0]], dtype=np.int64)
     windows = (((0, 10),), ((0, 10),), (b_window,), (a2_window,))
     return EngineProblem(
         n_nodes=4,
         profiles=(Profile(travel, travel, (0, 60, 60, 60)),),
         vehicles=(EngineVehicle(0, 0),),
-        groups=tuple(VisitGroup((n,), 1000) for n in (A1, B, A2)),
+        groups=tuple(VisitGroup((n,), None if locks and n != B else 1000) for n in (A1, B, A2)),
         windows=windows,
     )
 
@@ -43,9 +44,13 @@ def test_a_later_visit_to_the_same_site_moves_up_to_the_first() -> None:
     assert gathered(problem, [A1, B, A2]) == [A1, A2, B]
 
 
-def test_a_split_no_move_can_mend_stays() -> None:
+def test_a_split_no_move_can_mend_loses_its_later_visit() -> None:
     """B closes at minute 100 and A2 opens at 200: after A2 B is closed; B first leaves A1's window behind."""
-    assert gathered(two_sites((0, 100), (200, 600)), [A1, B, A2]) == [A1, B, A2]
+    assert gathered(two_sites((0, 100), (200, 600)), [A1, B, A2]) == [A1, B]
+
+
+def test_a_split_of_two_locks_no_move_can_mend_stays() -> None:
+    assert gathered(two_sites((0, 100), (200, 600), locks=True), [A1, B, A2]) == [A1, B, A2]
 
 
 def test_visits_on_different_days_are_no_split() -> None:

@@ -81,3 +81,19 @@ def test_value_agrees_with_the_optimizers_objective() -> None:
     value = value_breakdown(PROBLEM, solution)
     assert value.value >= total - solution.objective
     assert (value.value - (total - solution.objective)) % PROBLEM.rules.lodging_m == 0
+
+
+def test_a_wait_between_two_visits_at_one_site_on_one_day_stays_one_stop() -> None:
+    """P2#1 from 9:00 and P2#2 from 13:00 on Tuesday: one stop at P2 from 9:00 to P2#2's end, in the legs and in
+    the plan (a plan names a stop by vehicle, date and place)."""
+    from scheduler.assemble import build_plan
+    from tests.fakes import LineTravel, tiny_network
+
+    visits = (Visit("P2#1", TUESDAY + 540), Visit("P2#2", TUESDAY + 780))
+    legs = route_legs(PROBLEM, "BUS-01", visits)
+    assert [(leg.origin, leg.target) for leg in legs] == [("P0", "P2"), ("P2", "P0")]
+    assert legs[1].depart_min == TUESDAY + 780 + 135
+    plan = build_plan(PROBLEM, Solution((("BUS-01", visits),), 0, 0.0), LineTravel(tiny_network()))
+    [stop] = plan.stops
+    assert (stop.place_id, stop.arrive.hour, stop.depart.hour, stop.depart.minute) == ("P2", 9, 15, 15)
+    assert stop.expected_citizens == 50
