@@ -50,6 +50,8 @@ class SearchParams:
     time_limit_s: float
     workers: int = 2
     seed: int = 0
+    """Rotates ``configs`` over the workers and seeds their dedicated searches (worker i: ``seed × workers + i``),
+    so that runs with other seeds search differently even where every config starts from the same routes."""
     recombine: bool = True
     configs: tuple[SearchConfig, ...] = field(kw_only=True)
     """Run in this order over the workers (``seed`` rotates it); the caller chooses them: the weekly planner its
@@ -75,10 +77,12 @@ def solve(
     reserve = min(RECOMBINE_SHARE * params.time_limit_s, RECOMBINE_MAX_S) if params.recombine else 0.0
     loading = time.monotonic() - started
     search_s = max(0.1, params.time_limit_s - reserve - _startup_allowance(params) - loading)
+    first_seed = params.seed * len(configs)
     if len(configs) == 1:
-        results = [search_both(problem, configs[0], search_s, initial_routes, params.recombine, progress)]
+        one = search_both(problem, configs[0], search_s, initial_routes, params.recombine, progress, seed=first_seed)
+        results = [one]
     else:
-        results = _run_parallel(problem, configs, search_s, initial_routes, params.recombine)
+        results = _run_parallel(problem, configs, search_s, initial_routes, params.recombine, first_seed)
     found = [r for pair in results for r in pair if r is not None]
     candidates = found
     if route_ok is not None:
@@ -140,6 +144,7 @@ def _run_parallel(
     seconds: float,
     initial_routes: Sequence[Sequence[int]] | None,
     collect: bool,
+    first_seed: int,
 ) -> list[tuple[EngineSolution | None, EngineSolution | None]]:
     context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(configs), mp_context=context) as pool:
@@ -151,9 +156,9 @@ def _run_parallel(
                 seconds,
                 None if initial_routes is None else list(map(list, initial_routes)),
                 collect,
-                seed,
+                first_seed + i,
             )
-            for seed, config in enumerate(configs)
+            for i, config in enumerate(configs)
         ]
         return [f.result() for f in futures]
 

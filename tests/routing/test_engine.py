@@ -300,6 +300,29 @@ def test_portfolio_over_two_processes_returns_a_feasible_solution() -> None:
     assert all(len(r) <= 3 for r in solution.routes)
 
 
+def test_the_seed_reaches_the_workers_dedicated_searches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker i of a solve with seed k runs with seed k × workers + i: the weekly planner's configs all start from
+    the same routes, so a seed that only rotated them would make every seed the same run."""
+    seen: list[int] = []
+
+    def recording(*args: object, seed: int = 0, **kwargs: object) -> tuple[None, None]:
+        seen.append(seed)
+        return None, None
+
+    monkeypatch.setattr(search, "search_both", recording)
+    for seed in (0, 3):
+        solve(vrptw(), SearchParams(time_limit_s=0.5, workers=1, seed=seed, configs=PORTFOLIO))
+    assert seen == [0, 3]
+
+    def echoing(*args: object, seed: int = 0, **kwargs: object) -> tuple[int, None]:
+        return seed, None  # from a forked worker: its seed comes back as its answer
+
+    monkeypatch.setattr(search, "search_both", echoing)
+    for first in (0, 6):
+        runs = search._run_parallel(vrptw(), list(PORTFOLIO[:2]), 0.3, None, False, first)
+        assert [seed for seed, _ in runs] == [first, first + 1]
+
+
 def test_a_route_filter_keeps_a_rule_the_model_does_not_hold() -> None:
     """No route may serve both neighbours 2 and 3 (every shortest plan does): every route of the portfolio's
     answer keeps that, every customer is still served, and the answer is dearer than the unfiltered one."""
