@@ -24,7 +24,7 @@ from routing.config import SearchConfig
 from routing.model import DailyTravel, EngineProblem, EngineVehicle, Profile, VisitGroup
 from routing.one_stop import SiteOf, one_stop_a_day
 from routing.ortools_model import RouteChecker
-from routing.search import RouteFilter, SearchParams, earliest_starts, solve
+from routing.search import RouteFilter, SearchParams, earliest_starts, passes, solve
 from scheduler.domain import Vehicle, VehicleKind
 from scheduler.greedy import greedy_solution
 from scheduler.objective import keeps_daily_drive, route_legs
@@ -133,6 +133,9 @@ class RoutingOptimizer:
         gathered = one_stop_a_day(engine_problem, checker, site_of, MINUTES_PER_DAY, result.routes, drive_ok)
         objective = result.objective if gathered == list(map(list, result.routes)) else checker.objective(gathered)
         assert objective is not None, "one_stop_a_day keeps the model"
+        if hint is not None:
+            found = (gathered, objective)
+            gathered, objective = _worth_changing(problem, engine_problem, checker, site_of, drive_ok, initial, found)
         routes = []
         for v, vehicle in enumerate(problem.vehicles):
             starts = earliest_starts(engine_problem, engine_problem.vehicles[v], gathered[v])
@@ -152,6 +155,40 @@ def _daily_drive_filter(problem: Problem, nodes: list[_Node]) -> RouteFilter:
         return keeps_daily_drive(problem, vehicle.kind, route_legs(problem, vehicle.id, visits))
 
     return route_ok
+
+
+def _worth_changing(
+    problem: Problem,
+    engine: EngineProblem,
+    checker: RouteChecker,
+    site_of: SiteOf,
+    drive_ok: RouteFilter,
+    start: Sequence[Sequence[int]],
+    found: tuple[list[list[int]], int],
+) -> tuple[list[list[int]], int]:
+    """The week the search found (routes, objective), or, when it gains less than ``Rules.replan_change_m`` per
+    stop it adds or removes, the week it started from: the plan being re-optimised, kept to its locks and given
+    the new requests."""
+    found_routes, found_objective = found
+    start_objective = checker.objective(start)
+    if start_objective is None or not passes(engine, start, drive_ok):
+        return found
+    changed = len(_stops(engine, site_of, start) ^ _stops(engine, site_of, found_routes))
+    if start_objective - found_objective >= problem.rules.replan_change_m * changed:
+        return found
+    return [list(r) for r in start], start_objective
+
+
+def _stops(engine: EngineProblem, site_of: SiteOf, routes: Sequence[Sequence[int]]) -> set[tuple[int, str, int]]:
+    """(vehicle, site, day) of every stop of ``routes``."""
+    stops = set()
+    for v, route in enumerate(routes):
+        starts = earliest_starts(engine, engine.vehicles[v], route) or ()
+        for node, start in zip(route, starts, strict=False):
+            site = site_of(v, node)
+            if site is not None:
+                stops.add((v, site, start // MINUTES_PER_DAY))
+    return stops
 
 
 def _site_of(problem: Problem, nodes: list[_Node]) -> SiteOf:

@@ -87,7 +87,7 @@ def solve(
     candidates = found
     if route_ok is not None:
         start = None if initial_routes is None else _as_solution(problem, initial_routes)
-        candidates = [r for r in (*found, start) if r is not None and _passes(problem, r.routes, route_ok)]
+        candidates = [r for r in (*found, start) if r is not None and passes(problem, r.routes, route_ok)]
     best = min(candidates, key=lambda r: r.objective, default=None)
     if progress is not None and best is not None:
         progress(time.monotonic() - started, best.objective)
@@ -110,12 +110,13 @@ def polished(problem: EngineProblem, best: EngineSolution, end: float, route_ok:
     polished = polish(problem, best.routes, time_limit_s=left)
     if polished is None or polished.objective >= best.objective:
         return best
-    if route_ok is not None and not _passes(problem, polished.routes, route_ok):
+    if route_ok is not None and not passes(problem, polished.routes, route_ok):
         return best
     return replace(polished, seconds=best.seconds, history=(*best.history, (best.seconds, polished.objective)))
 
 
-def _passes(problem: EngineProblem, routes: Sequence[Sequence[int]], route_ok: RouteFilter) -> bool:
+def passes(problem: EngineProblem, routes: Sequence[Sequence[int]], route_ok: RouteFilter) -> bool:
+    """Whether every route keeps its windows and ``route_ok``."""
     return all(not nodes or _route_passes(problem, v, tuple(nodes), route_ok) for v, nodes in enumerate(routes))
 
 

@@ -62,6 +62,9 @@ class Rules:
     """Nights a vehicle may sleep away from its depot in one week."""
     lodging_m: int = 30_000
     """A night away (crew lodging, guarding the vehicle) costs as much as this many metres of driving."""
+    replan_change_m: int = 10_000
+    """A re-optimised week replaces the plan it starts from only if it gains this many metres (5 citizen-hours)
+    per stop it adds or removes: a stop is announced to an office and its citizens, and is not moved for a trifle."""
     train_catchment_km: float = 25.0
     """The train at a station serves the places whose centre lies within this distance (and nearer no other
     station); they reach it by rural road."""

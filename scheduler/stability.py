@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from scheduler.calendar import minute_of_week
-from scheduler.plan import Plan
-from scheduler.problem import CandidateVisit, Lock, Problem, Solution, Visit
+from scheduler.plan import Plan, Route
+from scheduler.problem import HOME, MINUTES_PER_DAY, CandidateVisit, Lock, Problem, Solution, Visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +72,23 @@ def hint_from_plan(problem: Problem, plan: Plan) -> Solution:
             for n, stop in enumerate(route.stops)
             for cid in chosen[(r, n)]
         ]
-        routes.append((route.vehicle_id, tuple(visits)))
+        routes.append((route.vehicle_id, _with_nights_at_home(problem, route, visits)))
     return Solution(tuple(routes), 0, 0.0)
+
+
+def _with_nights_at_home(problem: Problem, route: Route, visits: list[Visit]) -> tuple[Visit, ...]:
+    """``visits`` with a night at home wherever the plan's vehicle sleeps at its depot: without them the search
+    starts from a week that pays lodging for those nights (0.13-3 % of the week's engine objective on the bundled
+    week) and re-optimising moves stops to win back what the mapping lost."""
+    if not route.stops:
+        return tuple(visits)
+    homes = [
+        Visit(HOME, problem.day_start_min(night.date) + MINUTES_PER_DAY - 1)
+        for night in route.overnights
+        if night.at_depot
+    ]
+    merged = sorted([*visits, *homes], key=lambda v: v.start_min)  # stable: a day's visits keep their order
+    return tuple(merged)
 
 
 def _slots_for(free: list[CandidateVisit], citizens: int, vehicle_id: str, taken: set[str]) -> list[str]:

@@ -13,6 +13,7 @@ from scheduler.assemble import build_plan
 from scheduler.greedy import greedy_solution
 from scheduler.objective import value_breakdown
 from scheduler.pipeline import week_problem
+from scheduler.problem import HOME
 from scheduler.stability import hint_from_plan
 
 
@@ -24,11 +25,14 @@ def test_the_hint_of_a_bundled_week_keeps_its_value_and_its_stops() -> None:
     plan = build_plan(problem, solution, travel)
     hint = hint_from_plan(problem, plan)
     assert value_breakdown(problem, hint).value >= value_breakdown(problem, solution).value
-    served = {(v, problem.candidate(x.candidate_id).place_id) for v, visits in hint.routes for x in visits}
+    visited = [(v, x) for v, visits in hint.routes for x in visits if x.candidate_id != HOME]
+    served = {(v, problem.candidate(x.candidate_id).place_id) for v, x in visited}
     assert served == {(s.vehicle_id, s.place_id) for s in plan.stops}
     for vehicle_id, visits in hint.routes:
         by_place: dict[str, int] = {}
         for visit in visits:
+            if visit.candidate_id == HOME:
+                continue
             candidate = problem.candidate(visit.candidate_id)
             by_place[candidate.place_id] = by_place.get(candidate.place_id, 0) + candidate.serving(vehicle_id).citizens
         stops = [s for s in plan.stops if s.vehicle_id == vehicle_id]
