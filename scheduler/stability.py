@@ -1,8 +1,9 @@
 """Re-optimising a week: start from the plan the planner has, and count what changed.
 
 A stored plan knows stops, not candidate ids; ``hint_from_plan`` maps each stop back to the candidates of the new
-problem (its lock, its requests, then the place's background slots in order), so the search starts where the
-planner left off and moves a stop only when the objective gains from it.
+problem (its lock, its requests, then the place's background slots in order) and keeps its nights at home, so the
+search starts where the planner left off; the optimizer moves stops only when that gains ``Rules.replan_change_m``
+a stop.
 """
 
 from __future__ import annotations
