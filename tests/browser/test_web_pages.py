@@ -50,6 +50,20 @@ def _axe_violations(page: Any) -> list[str]:
     ]
 
 
+def _drag(page: Any, grip: Any, onto: Any) -> None:
+    """Drag ``grip`` onto ``onto`` as a hand does: press, move away in steps, move over the target twice, release.
+    Playwright's one-move `drag_to` gives up on a drag when Chromium starts it a frame late (a busy page), and the
+    mouse up then lands as a click on the board: the CI run of 2026-12-06 failed so, with no dragstart at all."""
+    grip.scroll_into_view_if_needed()
+    grip.hover()
+    page.mouse.down()
+    box = onto.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 40)
+    page.mouse.move(x, y, steps=12)
+    page.mouse.move(x + 2, y + 2, steps=2)
+    page.mouse.up()
+
+
 def _sign_in(watched: Watched, base: str, name: str, landing: str) -> None:
     page = watched.page
     page.goto(f"{base}/login?lang=en")
@@ -159,7 +173,7 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
     origin, place = dragged.get_attribute("data-day"), dragged.get_attribute("data-place")
     onto = third.locator(f"td.cell.service:not([data-day='{origin}'])").first
     target_day = onto.get_attribute("data-day")
-    dragged.drag_to(onto)
+    _drag(page, dragged.locator("small").first, onto)
     page.wait_for_selector("#verdict-title, p.error")
     assert "Stop moved." in page.inner_text("main"), page.inner_text("main")[:400]
     moved_to = page.locator("table.board tbody tr").nth(2).locator(f"td.cell[data-day='{target_day}']")
