@@ -56,7 +56,34 @@ async def _sign_in_needed(request: Request, exc: Exception) -> Response:
 
 
 async def _wrong_role(request: Request, exc: Exception) -> Response:
-    return render(request, language(request), "denied.html", 403, user=None)
+    return _error_page(request, 403, "")
+
+
+def _is_page(request: Request) -> bool:
+    """Whether the request went to a web page (``api.web``) rather than the JSON API: a person reads its errors."""
+    endpoint = request.scope.get("endpoint")
+    return getattr(endpoint, "__module__", "").startswith("api.web.")
+
+
+_HEADINGS = {403: "page_denied", 404: "page_not_found"}
+
+
+def _error_page(request: Request, status: int, detail: str) -> Response:
+    """A web page's refusal as a page in the reader's language, with a way back (a stale link to a plan that was
+    never made, another role's page), not the API's JSON."""
+    back = "/counter" if request.url.path.startswith("/counter") else "/desk"
+    return render(
+        request,
+        language(request),
+        "error.html",
+        status,
+        user=None,
+        status=status,
+        heading=_HEADINGS.get(status, "page_refused"),
+        detail=detail,
+        back=back,
+        back_label="back_counter" if back == "/counter" else "back",
+    )
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
@@ -78,16 +105,21 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     """FastAPI's 422, but an input longer than ``MAX_ECHO_CHARS`` is cut (a string) or left out (anything else),
     so a large body is never sent back."""
     assert isinstance(exc, RequestValidationError)
+    if _is_page(request):
+        named = (f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors() if e.get("loc"))
+        return _error_page(request, 422, "; ".join(named))
     return JSONResponse({"detail": [capped_error(e) for e in jsonable_encoder(exc.errors())]}, status_code=422)
 
 
-async def _sefer_error(request: Request, exc: Exception) -> JSONResponse:
+async def _sefer_error(request: Request, exc: Exception) -> Response:
     """The one mapping of the error tree to HTTP (``api.errors``)."""
     assert isinstance(exc, SeferError)
+    if _is_page(request):
+        return _error_page(request, exc.http_status, exc.message)
     headers = None
     if exc.http_status == 503:
         settings: Settings = request.app.state.settings

@@ -548,6 +548,23 @@ def test_two_versions_side_by_side(app: FastAPI, browser: TestClient) -> None:
     assert 'action="/desk/compare"' in desk
 
 
+def test_a_page_that_cannot_be_shown_says_why_as_a_page(app: FastAPI, browser: TestClient) -> None:
+    """A stale link (a plan never made), a bad query and another role's page answer with a page in the reader's
+    language (its title, the reason, escaped, and a way back), not the API's JSON; the API itself still answers
+    JSON."""
+    _user(app, Role.PLANNER, "stale link")
+    _sign_in(browser, "stale link")
+    stale = browser.get("/desk/compare?before=999998&after=999999&lang=en")
+    assert stale.status_code == 404 and stale.headers["content-type"].startswith("text/html")
+    assert '<html lang="en">' in stale.text and "<title>404 · Not found · Səfər</title>" in stale.text
+    assert "plan 999998 not found" in stale.text and 'href="/desk"' in stale.text
+    assert "Не найдено" in browser.get("/desk?plan=999999&lang=ru").text
+    bad = browser.get("/desk/compare?before=<b>1</b>&after=2&lang=en")
+    assert bad.status_code == 422 and "before:" in bad.text and "<b>1</b>" not in bad.text
+    assert browser.get("/admin/users?lang=en").text.count("This page is not for your role") == 2
+    assert browser.get("/plans/999999", headers=browser.headers).headers["content-type"] == "application/json"
+
+
 def test_a_solve_from_the_desk_checks_its_form(app: FastAPI, browser: TestClient) -> None:
     """A budget the desk does not offer, a forged token or a week that is over start nothing; an unknown job
     is a 404."""
