@@ -39,12 +39,18 @@ def render(
     may load images from, i.e. its map's tile server)."""
     page = _templates.get_template(template).render(
         lang=lang,
-        langs=[(code, LANG_NAMES[code]) for code in LANGS],
+        langs=[(code, LANG_NAMES[code], in_language(request, code)) for code in LANGS],
         t=lambda key, **values: text(lang, key).format(**values) if values else text(lang, key),
-        path=request.url.path,
         **context,
     )
     return finish(HTMLResponse(page, status_code=status_code), request, lang, img_origins)
+
+
+def in_language(request: Request, code: Lang) -> str:
+    """This page in another language: the same path and query (the plan, the week, the two plans compared), only
+    ``lang`` changed."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] if request.method == "GET" else []
+    return f"{request.url.path}?{urlencode([*query, ('lang', code)])}"
 
 
 def to_desk(plan_id: int | None, notice: str, refusal: Exception | None = None) -> RedirectResponse:

@@ -206,6 +206,8 @@ def test_the_desk_shows_the_week_board_of_a_stored_plan(app: FastAPI, browser: T
     assert f'href="/plans/{plan_id}/vehicles/TEST-BUS-1/itinerary"' in page
     assert "Planlaşdırıcının masası" in browser.get(f"/desk?plan={plan_id}&lang=az").text
     assert "Стол планировщика" in browser.get(f"/desk?plan={plan_id}&lang=ru").text
+    # another language keeps the plan shown (and any other query), only the language changes
+    assert f'href="/desk?plan={plan_id}&amp;lang=ru" lang="ru"' in browser.get(f"/desk?plan={plan_id}&lang=en").text
     assert browser.get("/desk?plan=999999").status_code == 404
     assert browser.get("/desk?week=2030-01-08").status_code == 422
     empty = browser.get("/desk?week=2031-01-06&lang=en").text
