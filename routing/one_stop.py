@@ -12,7 +12,7 @@ other on one day are one stop in the plan (``scheduler.assemble``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from routing.model import EngineProblem
 from routing.ortools_model import RouteChecker
@@ -22,21 +22,29 @@ SiteOf = Callable[[int, int], str | None]
 """(vehicle, node) → the site where the vehicle serves the node, or None for a node that is no stop (a night)."""
 
 
+def site_days(
+    problem: EngineProblem, site_of: SiteOf, day: int, v: int, route: Sequence[int]
+) -> Iterator[tuple[int, str, int]]:
+    """(position, site, day) of each visit of vehicle ``v``'s route that is a stop (a night at home is none), on
+    the day its earliest start falls in; nothing for a route the windows refuse."""
+    starts = earliest_starts(problem, problem.vehicles[v], route) or ()
+    for position, (node, start) in enumerate(zip(route, starts, strict=False)):
+        site = site_of(v, node)
+        if site is not None:
+            yield position, site, start // day
+
+
 def split_stops(
     problem: EngineProblem, site_of: SiteOf, day: int, v: int, route: Sequence[int]
 ) -> list[tuple[int, int]]:
     """Positions (i, j), i + 1 < j, of visits to one site on one day with other nodes between them."""
-    starts = earliest_starts(problem, problem.vehicles[v], route) or ()
-    first: dict[tuple[str, int], int] = {}
+    last: dict[tuple[str, int], int] = {}
     split = []
-    for j, (node, start) in enumerate(zip(route, starts, strict=False)):
-        site = site_of(v, node)
-        if site is None:
-            continue
-        i = first.setdefault((site, start // day), j)
+    for j, site, d in site_days(problem, site_of, day, v, route):
+        i = last.get((site, d), j)
         if i + 1 < j:
             split.append((i, j))
-        first[(site, start // day)] = j
+        last[(site, d)] = j
     return split
 
 

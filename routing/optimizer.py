@@ -22,7 +22,7 @@ import numpy as np
 
 from routing.config import SearchConfig
 from routing.model import DailyTravel, EngineProblem, EngineVehicle, Profile, VisitGroup
-from routing.one_stop import SiteOf, one_stop_a_day
+from routing.one_stop import SiteOf, one_stop_a_day, site_days
 from routing.ortools_model import RouteChecker
 from routing.search import RouteFilter, SearchParams, earliest_starts, passes, solve
 from scheduler.domain import Vehicle, VehicleKind
@@ -181,14 +181,11 @@ def _worth_changing(
 
 def _stops(engine: EngineProblem, site_of: SiteOf, routes: Sequence[Sequence[int]]) -> set[tuple[int, str, int]]:
     """(vehicle, site, day) of every stop of ``routes``."""
-    stops = set()
-    for v, route in enumerate(routes):
-        starts = earliest_starts(engine, engine.vehicles[v], route) or ()
-        for node, start in zip(route, starts, strict=False):
-            site = site_of(v, node)
-            if site is not None:
-                stops.add((v, site, start // MINUTES_PER_DAY))
-    return stops
+    return {
+        (v, site, d)
+        for v, route in enumerate(routes)
+        for _, site, d in site_days(engine, site_of, MINUTES_PER_DAY, v, route)
+    }
 
 
 def _site_of(problem: Problem, nodes: list[_Node]) -> SiteOf:
