@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Path as FastPath
 from fastapi import Request
@@ -48,9 +48,22 @@ def render(
 
 def in_language(request: Request, code: Lang) -> str:
     """This page in another language: the same path and query (the plan, the week, the two plans compared), only
-    ``lang`` changed."""
-    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] if request.method == "GET" else []
-    return f"{request.url.path}?{urlencode([*query, ('lang', code)])}"
+    ``lang`` changed. A page that answers a form (a move's verdict, a refused request) has no address to reload:
+    its links go to the page the form was on."""
+    if request.method == "GET":
+        path, query = request.url.path, request.query_params.multi_items()
+    else:
+        path, query = _form_page(request)
+    kept = [(k, v) for k, v in query if k != "lang"]
+    return f"{path}?{urlencode([*kept, ('lang', code)])}"
+
+
+def _form_page(request: Request) -> tuple[str, list[tuple[str, str]]]:
+    """The page of this site a form was sent from (its Referer), else the desk or the counter."""
+    came = urlsplit(request.headers.get("referer", ""))
+    if came.netloc == request.url.netloc and came.path.startswith("/") and not came.path.startswith("//"):
+        return came.path, parse_qsl(came.query)
+    return ("/counter" if request.url.path.startswith("/counter") else "/desk"), []
 
 
 def to_desk(plan_id: int | None, notice: str, refusal: Exception | None = None) -> RedirectResponse:

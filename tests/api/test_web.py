@@ -364,6 +364,15 @@ def test_a_careless_form_comes_back_with_each_mistake_and_nothing_lost(app: Fast
     wrong = browser.post("/counter/requests", data=_form(csrf, where="Qaballa", citizens=""))
     assert wrong.status_code == 422
     assert "Give the number of citizens in digits." in wrong.text and 'value="Qaballa"' in wrong.text
+    # the answer to a POST has no address to reload: its language links go to the page the form was on, of this
+    # site only
+    edit_page = f"{browser.base_url}/counter/requests/REQ-1/edit?lang=en"
+    sent_from = browser.post("/counter/requests", data=_form(csrf, citizens=""), headers={"referer": edit_page})
+    assert 'href="/counter/requests/REQ-1/edit?lang=ru"' in sent_from.text
+    elsewhere = browser.post(
+        "/counter/requests", data=_form(csrf, citizens=""), headers={"referer": "https://x.example/desk?plan=9"}
+    )
+    assert 'href="/counter?lang=ru"' in elsewhere.text and "x.example" not in elsewhere.text
     unknown = browser.post("/counter/requests", data=_form(csrf, where="Qaballa", window_start=past))
     assert unknown.status_code == 422
     assert "did you mean Qabala" in unknown.text and "is in the past" in unknown.text
