@@ -43,7 +43,7 @@ from api.settings import Settings, get_settings
 from api.web import counter, desk, reference_pages, signin, solves, users, versions
 from api.web.render import STATIC_DIR as WEB_STATIC_DIR
 from api.web.render import STATIC_URL as WEB_STATIC_URL
-from api.web.render import render
+from api.web.render import home_page, render
 from api.web.session import SignInNeeded, WrongRole, language, to_sign_in
 from maps.assets import STATIC_DIR, STATIC_URL
 
@@ -56,7 +56,8 @@ async def _sign_in_needed(request: Request, exc: Exception) -> Response:
 
 
 async def _wrong_role(request: Request, exc: Exception) -> Response:
-    return _error_page(request, 403, "")
+    assert isinstance(exc, WrongRole)
+    return _error_page(request, 403, "", home_page(request.url.path, exc.role))
 
 
 def _is_page(request: Request) -> bool:
@@ -68,10 +69,10 @@ def _is_page(request: Request) -> bool:
 _HEADINGS = {403: "page_denied", 404: "page_not_found"}
 
 
-def _error_page(request: Request, status: int, detail: str) -> Response:
+def _error_page(request: Request, status: int, detail: str, back: str | None = None) -> Response:
     """A web page's refusal as a page in the reader's language, with a way back (a stale link to a plan that was
     never made, another role's page), not the API's JSON."""
-    back = "/counter" if request.url.path.startswith("/counter") else "/desk"
+    back = back or home_page(request.url.path)
     return render(
         request,
         language(request),

@@ -63,7 +63,12 @@ def _form_page(request: Request) -> tuple[str, list[tuple[str, str]]]:
     came = urlsplit(request.headers.get("referer", ""))
     if came.netloc == request.url.netloc and came.path.startswith("/") and not came.path.startswith("//"):
         return came.path, parse_qsl(came.query)
-    return ("/counter" if request.url.path.startswith("/counter") else "/desk"), []
+    return home_page(request.url.path), []
+
+
+def home_page(path: str, role: str | None = None) -> str:
+    """Where a way back leads: the counter for an office or from a counter page, else the desk."""
+    return "/counter" if role == "office" or (role is None and path.startswith("/counter")) else "/desk"
 
 
 def to_desk(plan_id: int | None, notice: str, refusal: Exception | None = None) -> RedirectResponse:

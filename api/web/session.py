@@ -41,7 +41,12 @@ class SignInNeeded(Exception):
 
 
 class WrongRole(Exception):
-    """Raised by a page dependency: the app answers 403 with a page saying so."""
+    """Raised by a page dependency: the app answers 403 with a page saying so, and a way back to the user's own
+    pages (``role``)."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(role)
+        self.role = role
 
 
 def web_user(request: Request, session: SessionDep) -> StoredWebSession | None:
@@ -64,7 +69,7 @@ class PageCheck:
         principal = user.user.principal
         admitted(request, principal.id, principal.name, principal.role)
         if principal.role not in self.roles:
-            raise WrongRole
+            raise WrongRole(principal.role)
         return user
 
 

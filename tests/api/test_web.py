@@ -573,6 +573,10 @@ def test_a_page_that_cannot_be_shown_says_why_as_a_page(app: FastAPI, browser: T
     bad = browser.get("/desk/compare?before=<b>1</b>&after=2&lang=en")
     assert bad.status_code == 422 and "before:" in bad.text and "<b>1</b>" not in bad.text
     assert browser.get("/admin/users?lang=en").text.count("This page is not for your role") == 2
+    office = TestClient(app)
+    _office_signed_in(app, office)
+    not_theirs = office.get("/desk?lang=en")
+    assert not_theirs.status_code == 403 and 'href="/counter">Back to the requests' in not_theirs.text
     assert browser.get("/plans/999999", headers=browser.headers).headers["content-type"] == "application/json"
 
 
