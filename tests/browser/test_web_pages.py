@@ -171,7 +171,8 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
     third = page.locator("table.board tbody tr").nth(2)
     dragged = third.locator("li.stop[draggable=true]").first
     origin, place = dragged.get_attribute("data-day"), dragged.get_attribute("data-place")
-    onto = third.locator(f"td.cell.service:not([data-day='{origin}'])").first
+    # a day it does not already serve that place (a second stop there would be refused: one stop a place a day)
+    onto = third.locator(f"td.cell.service:not([data-day='{origin}']):not(:has(li.stop[data-place='{place}']))").first
     target_day = onto.get_attribute("data-day")
     _drag(page, dragged.locator("small").first, onto)
     page.wait_for_selector("#verdict-title, p.error")
@@ -179,11 +180,12 @@ def test_a_planner_locks_a_day_checks_and_publishes_the_week(web: str, watched: 
     moved_to = page.locator("table.board tbody tr").nth(2).locator(f"td.cell[data-day='{target_day}']")
     assert moved_to.locator(f"li.stop[data-place='{place}']").count() == 1
     second = page.locator("table.board tbody tr").nth(1)
-    second.locator("details.move summary").first.click()
-    move = second.locator("details.move form").first
-    days = move.locator("select[name=to_day] option").all_inner_texts()
-    move.locator("select[name=to_day]").select_option(index=len(days) - 1 if "Friday" not in days[0] else 0)
-    move.locator("button").click()
+    by_form = second.locator("li.stop[draggable=true]").first  # a stop that is not locked has its Move form
+    day, place = by_form.get_attribute("data-day"), by_form.get_attribute("data-place")
+    free = second.locator(f"td.cell.service:not([data-day='{day}']):not(:has(li.stop[data-place='{place}']))")
+    by_form.locator("details.move summary").click()
+    by_form.locator("select[name=to_day]").select_option(free.first.get_attribute("data-day"))
+    by_form.locator("details.move form button").click()
     page.wait_for_selector("#verdict-title")
     assert "Stop moved." in page.inner_text("main") and "The validator's verdict" in page.inner_text("main")
     _shot(watched, "desk-moved-en", full_page=False)  # what the planner sees: the edited cell, the verdict
