@@ -51,9 +51,10 @@ def _axe_violations(page: Any) -> list[str]:
 
 
 def _drag(page: Any, grip: Any, onto: Any) -> None:
-    """Drag ``grip`` onto ``onto`` as a hand does: press, move away in steps, move over the target twice, release.
-    Playwright's one-move `drag_to` gives up on a drag when Chromium starts it a frame late (a busy page), and the
-    mouse up then lands as a click on the board: the CI run of 2026-12-06 failed so, with no dragstart at all."""
+    """Drag ``grip`` onto ``onto`` as a hand does: press, move in steps, move over the target twice (as
+    Playwright's docs advise for dragover), release. With the one-move `drag_to`, Chromium at times started no drag
+    at all (the events seen: mousedown, then mouseup on the target cell, no dragstart): the CI run of 2026-12-06
+    and 3 of 4 local runs failed so; why the drag did not start was not found."""
     grip.scroll_into_view_if_needed()
     grip.hover()
     page.mouse.down()
